@@ -1,0 +1,3 @@
+from custsync.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Marketplace connectors: HTTP and payloads in, pages of canonical records out."""

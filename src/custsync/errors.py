@@ -1,0 +1,40 @@
+"""Errors raised by custsync.
+
+    CustsyncError
+     ├── ConfigError      bad settings or accounts file, HTTP 400, 401/403 after one token
+     │                    refresh: not retried; recorded in sync_state; tells the operator
+     │                    what to fix.
+     ├── TransientError   429, 5xx, network trouble: retried with backoff; once retries are
+     │                    exhausted the run fails and the cursor does not move.
+     ├── PayloadError     one record that does not fit the API's shape: becomes a rejects row;
+     │                    the run goes on.
+     └── StoreError       the database refused (missing schema, unknown customer id, ...).
+
+Messages name the account, stream and record id; never secrets, tokens or buyer PII.
+"""
+
+from __future__ import annotations
+
+
+class CustsyncError(Exception):
+    """Base of every error custsync raises on purpose."""
+
+
+class ConfigError(CustsyncError):
+    """Something the operator must fix: settings, credentials, a rejected request."""
+
+
+class TransientError(CustsyncError):
+    """Worth retrying later: rate limits, server errors, network trouble."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PayloadError(CustsyncError):
+    """One record from the marketplace does not fit the expected shape."""
+
+
+class StoreError(CustsyncError):
+    """The store cannot do what was asked."""
