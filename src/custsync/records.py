@@ -65,9 +65,7 @@ class BuyerInfo:
 
     @property
     def has_pii(self) -> bool:
-        return any(
-            (self.name, self.email, self.phone, self.address_line1, self.postal_code)
-        )
+        return any((self.name, self.email, self.phone, self.address_line1, self.postal_code))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from custsync.connectors.stats import RequestStats
 from custsync.records import Record, Reject, StreamName
 
 
@@ -96,5 +97,10 @@ class Connector(Protocol):
 
     @property
     def streams(self) -> Mapping[StreamName, Stream]: ...
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests made so far, per operation (for sync_runs and status)."""
+        ...
 
     def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Pure logic over canonical records: normalize, resolve identities, merge, compute metrics."""

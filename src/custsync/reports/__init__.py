@@ -1,0 +1,1 @@
+"""Reports: tab views and the files analysts open (read-only on the store)."""

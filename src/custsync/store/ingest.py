@@ -1,0 +1,278 @@
+"""Writing pages: idempotent upserts, dead letters and the cursor, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, delete, insert, select, tuple_, update
+
+from custsync.connectors.base import Page
+from custsync.records import (
+    AccountId,
+    BuyerKey,
+    Feedback,
+    Order,
+    PromoUse,
+    Reject,
+    Return,
+    StreamName,
+)
+from custsync.store import schema
+from custsync.store.db import Store
+from custsync.store.state import save_cursor
+
+
+@dataclass(slots=True)
+class PageCounts:
+    """What one page did to the store."""
+
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    unlinked_orders: int = 0
+    touched_buyers: set[tuple[AccountId, BuyerKey]] = field(default_factory=set)
+
+    def add(self, other: PageCounts) -> None:
+        self.fetched += other.fetched
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.unlinked_orders += other.unlinked_orders
+        self.touched_buyers |= other.touched_buyers
+
+
+def write_page(
+    store: Store,
+    account_id: AccountId,
+    stream: StreamName,
+    page: Page,
+    *,
+    run_id: str,
+    now: datetime,
+) -> PageCounts:
+    """Store ``page`` and advance the stream's cursor; all or nothing."""
+    counts = PageCounts(fetched=len(page.records) + len(page.rejects))
+    with store.begin() as conn:
+        _write_orders(conn, [r for r in page.records if isinstance(r, Order)], counts, now)
+        _write_events(conn, schema.returns, ("return_id",), _return_rows(page), counts)
+        _write_events(conn, schema.feedback, ("order_id",), _feedback_rows(page), counts)
+        _write_events(conn, schema.promo_uses, ("order_id", "code"), _promo_rows(page), counts)
+        _write_rejects(conn, account_id, run_id, page.rejects, now)
+        counts.rejected = len(page.rejects)
+        save_cursor(conn, account_id, stream, page.checkpoint, now=now)
+    return counts
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _order_row(order: Order, now: datetime) -> dict[str, Any]:
+    buyer = order.buyer
+    return {
+        "account_id": order.account_id,
+        "order_id": order.order_id,
+        "marketplace": order.marketplace,
+        "buyer_key": order.buyer_key,
+        "is_weak_key": order.is_weak_key,
+        "status": order.status.value,
+        "purchased_at": order.purchased_at,
+        "updated_at": order.updated_at,
+        "currency": order.currency,
+        "total": order.total,
+        "discount": order.discount,
+        "units": order.units,
+        **{f"buyer_{name}": getattr(buyer, name) for name in schema.BUYER_FIELDS},
+        "source": order.source,
+        "source_hash": source_hash(order.source or repr(order)),
+        "ingested_at": now,
+    }
+
+
+def _write_orders(
+    conn: Connection, page: Sequence[Order], counts: PageCounts, now: datetime
+) -> None:
+    latest: dict[tuple[str, str], Order] = {}
+    for order in page:  # the same order twice in a page: the later update wins
+        key = (order.account_id, order.order_id)
+        if key not in latest or order.updated_at >= latest[key].updated_at:
+            latest[key] = order
+    if not latest:
+        return
+    existing = _existing(conn, schema.orders, ("order_id",), list(latest))
+    fresh: list[Order] = []
+    new_rows: list[dict[str, Any]] = []
+    for key, order in latest.items():
+        row = _order_row(order, now)
+        known = existing.get(key)
+        if known is None:
+            counts.inserted += 1
+            new_rows.append(row)
+        elif known[0] == row["source_hash"] or known[1] > order.updated_at:
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+            conn.execute(
+                update(schema.orders)
+                .where(schema.orders.c.account_id == order.account_id)
+                .where(schema.orders.c.order_id == order.order_id)
+                .values(row)
+            )
+        fresh.append(order)
+        if order.buyer_key is None:
+            counts.unlinked_orders += 1
+        else:
+            counts.touched_buyers.add((order.account_id, order.buyer_key))
+    if new_rows:
+        conn.execute(insert(schema.orders), new_rows)
+    _replace_lines(conn, fresh)
+
+
+def _existing(
+    conn: Connection, table: Table, id_columns: Sequence[str], keys: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], tuple[str, datetime]]:
+    cols = [table.c.account_id, *(table.c[name] for name in id_columns)]
+    time_col = table.c.updated_at if "updated_at" in table.c else table.c.source_hash
+    found: dict[tuple[str, ...], tuple[str, datetime]] = {}
+    for chunk in _chunks(keys, 400):
+        rows = conn.execute(
+            select(*cols, table.c.source_hash, time_col).where(tuple_(*cols).in_(chunk))
+        )
+        for row in rows:
+            found[tuple(row[: len(cols)])] = (row[-2], row[-1])
+    return found
+
+
+def _replace_lines(conn: Connection, fresh: Sequence[Order]) -> None:
+    if not fresh:
+        return
+    lines = schema.order_lines
+    for chunk in _chunks([(o.account_id, o.order_id) for o in fresh], 400):
+        conn.execute(delete(lines).where(tuple_(lines.c.account_id, lines.c.order_id).in_(chunk)))
+    rows = [
+        {
+            "account_id": order.account_id,
+            "order_id": order.order_id,
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "title": line.title,
+            "qty": line.qty,
+            "unit_price": line.unit_price,
+            "promo_discount": line.promo_discount,
+            "promo_codes": ";".join(line.promo_codes),
+        }
+        for order in fresh
+        for line in order.lines
+    ]
+    if rows:
+        conn.execute(insert(lines), rows)
+
+
+def _write_events(
+    conn: Connection,
+    table: Table,
+    id_columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    counts: PageCounts,
+) -> None:
+    by_key = {(row["account_id"], *(row[c] for c in id_columns)): row for row in rows}
+    if not by_key:
+        return
+    existing = _existing(conn, table, id_columns, list(by_key))
+    new_rows: list[dict[str, Any]] = []
+    for key, row in by_key.items():
+        known = existing.get(key)
+        if known is None:
+            counts.inserted += 1
+            new_rows.append(row)
+        elif known[0] == row["source_hash"]:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+            matches = [table.c.account_id == key[0]]
+            matches += [table.c[c] == value for c, value in zip(id_columns, key[1:], strict=True)]
+            conn.execute(update(table).where(and_(*matches)).values(row))
+    if new_rows:
+        conn.execute(insert(table), new_rows)
+
+
+def _return_rows(page: Page) -> list[dict[str, Any]]:
+    return [
+        {
+            "account_id": r.account_id,
+            "return_id": r.return_id,
+            "order_id": r.order_id,
+            "sku": r.sku,
+            "qty": r.qty,
+            "reason": r.reason,
+            "returned_at": r.returned_at,
+            "source": r.source,
+            "source_hash": source_hash(r.source or repr(r)),
+        }
+        for r in page.records
+        if isinstance(r, Return)
+    ]
+
+
+def _feedback_rows(page: Page) -> list[dict[str, Any]]:
+    return [
+        {
+            "account_id": f.account_id,
+            "order_id": f.order_id,
+            "rating": f.rating,
+            "comment": f.comment,
+            "left_at": f.left_at,
+            "source": f.source,
+            "source_hash": source_hash(f.source or repr(f)),
+        }
+        for f in page.records
+        if isinstance(f, Feedback)
+    ]
+
+
+def _promo_rows(page: Page) -> list[dict[str, Any]]:
+    return [
+        {
+            "account_id": p.account_id,
+            "order_id": p.order_id,
+            "code": p.code,
+            "discount": p.discount,
+            "currency": p.currency,
+            "source": p.source,
+            "source_hash": source_hash(p.source or repr(p)),
+        }
+        for p in page.records
+        if isinstance(p, PromoUse)
+    ]
+
+
+def _write_rejects(
+    conn: Connection, account_id: AccountId, run_id: str, rejects: Sequence[Reject], now: datetime
+) -> None:
+    rows = [
+        {
+            "account_id": account_id,
+            "stream": r.stream.value,
+            "run_id": run_id,
+            "source_id": r.source_id,
+            "reason": r.reason,
+            "payload": r.payload,
+            "created_at": now,
+        }
+        for r in rejects
+    ]
+    if rows:
+        conn.execute(insert(schema.rejects), rows)
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

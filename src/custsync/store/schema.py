@@ -1,0 +1,282 @@
+"""Tables (SQLAlchemy Core). Changes here need a migration in ``store/migrations/versions``."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from custsync.store.types import ExactDecimal, Money, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(64)
+KEY = String(255)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(255)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("stream", String(32), primary_key=True),
+    Column("cursor", Text),
+    Column("last_success_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("lease_owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("run_id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.account_id"), nullable=False),
+    Column("stream", String(32), nullable=False),
+    Column("worker", String(128)),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("status", String(16), nullable=False),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("unlinked_orders", Integer, nullable=False, default=0),
+    Column("requests", Integer, nullable=False, default=0),
+    Column("rate_limited", Integer, nullable=False, default=0),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("api_quota_time_s", Float, nullable=False, default=0.0),
+    Column("error", Text),
+    Index("ix_sync_runs_account_stream_started", "account_id", "stream", "started_at"),
+)
+
+_BUYER_COLUMNS = (
+    "name",
+    "email",
+    "phone",
+    "company",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country_code",
+)
+
+
+def _buyer_columns(prefix: str = "") -> list[Column[str]]:
+    return [Column(f"{prefix}{name}", Text) for name in _BUYER_COLUMNS]
+
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("order_id", KEY, primary_key=True),
+    Column("marketplace", String(32), nullable=False),
+    Column("buyer_key", KEY),
+    Column("is_weak_key", Boolean, nullable=False, default=False),
+    Column("status", String(32), nullable=False),
+    Column("purchased_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Money, nullable=False),
+    Column("discount", Money, nullable=False),
+    Column("units", Integer, nullable=False),
+    *_buyer_columns("buyer_"),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+    Column("ingested_at", UtcDateTime, nullable=False),
+    Index("ix_orders_buyer", "account_id", "buyer_key"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("account_id", ID, primary_key=True),
+    Column("order_id", KEY, primary_key=True),
+    Column("line_id", KEY, primary_key=True),
+    Column("sku", KEY),
+    Column("title", Text),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    Column("promo_discount", Money, nullable=False),
+    Column("promo_codes", Text, nullable=False, default=""),
+)
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("return_id", KEY, primary_key=True),
+    Column("order_id", KEY, nullable=False),
+    Column("sku", KEY),
+    Column("qty", Integer, nullable=False),
+    Column("reason", Text),
+    Column("returned_at", UtcDateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+    Index("ix_returns_order", "account_id", "order_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("order_id", KEY, primary_key=True),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text),
+    Column("left_at", UtcDateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+)
+
+promo_uses = Table(
+    "promo_uses",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("order_id", KEY, primary_key=True),
+    Column("code", KEY, primary_key=True),
+    Column("discount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("reject_id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", ID, nullable=False),
+    Column("stream", String(32), nullable=False),
+    Column("run_id", ID),
+    Column("source_id", KEY),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+buyers = Table(
+    "buyers",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("buyer_key", KEY, primary_key=True),
+    Column("marketplace", String(32), nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("is_weak_key", Boolean, nullable=False, default=False),
+    *_buyer_columns(),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_buyers_customer", "customer_id"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", ID, primary_key=True),
+    Column("name", Text),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("address", Text),
+    Column("zip", Text),
+    Column("city", Text),
+    Column("state", Text),
+    Column("country", Text),
+    Column("orders", Integer, nullable=False, default=0),
+    Column("units", Integer, nullable=False, default=0),
+    Column("amount_spent", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("discount_received", Money, nullable=False),
+    Column("promo_codes_used", Integer, nullable=False, default=0),
+    Column("promo_codes", Text, nullable=False, default=""),
+    Column("negative_feedbacks", Integer, nullable=False, default=0),
+    Column("returned_units", Integer, nullable=False, default=0),
+    Column("seller_accounts", Text, nullable=False, default=""),
+    Column("first_order_at", UtcDateTime),
+    Column("last_order_at", UtcDateTime),
+    Column("merged_into", ID),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_customers_last_order", "last_order_at"),
+)
+
+identity_links = Table(
+    "identity_links",
+    metadata,
+    Column("link_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, nullable=False),
+    Column("buyer_a", Text, nullable=False),
+    Column("buyer_b", Text, nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_identity_links_customer", "customer_id"),
+)
+
+identity_overrides = Table(
+    "identity_overrides",
+    metadata,
+    Column("override_id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(16), nullable=False),
+    Column("customer_a", ID),
+    Column("customer_b", ID),
+    Column("buyer", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+watchlist = Table(
+    "watchlist",
+    metadata,
+    Column("customer_id", ID, primary_key=True),
+    Column("reason", Text),
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
+customer_notes = Table(
+    "customer_notes",
+    metadata,
+    Column("note_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_customer_notes_customer", "customer_id"),
+)
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("base_currency", String(3), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("rate", ExactDecimal, nullable=False),
+)
+
+BUYER_FIELDS = _BUYER_COLUMNS
