@@ -75,7 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="speed quotas up by this factor (1 = published quotas)")
-    p.add_argument("--faults", help="fault profile")
     p.add_argument("--accounts-out", type=Path,
                    help="write an accounts file pointing at this sandbox")
     p.set_defaults(handler=commands.cmd_sandbox_serve)

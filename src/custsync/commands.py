@@ -114,3 +114,55 @@ def _safe_url(url: str) -> str:
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from custsync.demo import run_demo
+
+    out_dir: Path = args.out
+    settings = settings_from(args)
+    if "database_url" not in settings.model_fields_set:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        settings = settings.model_copy(
+            update={"database_url": f"sqlite:///{out_dir / 'custsync-demo.db'}"}
+        )
+    console.out.print(
+        f"custsync demo: sandbox world seed {args.seed}, {args.orders} orders, "
+        f"database {_safe_url(settings.database_url)}"
+    )
+    result = run_demo(settings, seed=args.seed, orders=args.orders, out_dir=out_dir)
+    console.out.print(
+        f"synced {result.accounts} accounts: {result.orders} orders fetched, "
+        f"{result.customers} customers in {result.seconds:.1f} s"
+    )
+    for name, rows in result.files.items():
+        console.out.print(f"  wrote {out_dir / name} ({rows} rows)")
+    for failure in result.failures:
+        console.err.print(f"  FAILED {failure}")
+    return 1 if result.failures else 0
+
+
+def cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from custsync.sandbox.server import start_sandbox, write_accounts_file
+    from custsync.sandbox.world import build_world
+
+    world = build_world(seed=args.seed, orders=args.orders)
+    with start_sandbox(world, port=args.port, time_scale=args.time_scale) as sandbox:
+        if args.accounts_out:
+            write_accounts_file(sandbox, args.accounts_out)
+            console.out.print(f"accounts file written: {args.accounts_out}")
+        console.out.print(f"sandbox serving on {sandbox.url} (Ctrl-C to stop)")
+        threading.Event().wait()
+    return 0
+
+
+def cmd_sandbox_truth(args: argparse.Namespace) -> int:
+    from custsync.sandbox.truth import write_truth
+    from custsync.sandbox.world import build_world
+
+    world = build_world(seed=args.seed, orders=args.orders)
+    for name, rows in write_truth(world, args.out).items():
+        console.out.print(f"wrote {args.out / name} ({rows} rows)")
+    return 0

@@ -217,9 +217,7 @@ def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _buyer_row(
-    customer_id: CustomerId, buyer: BuyerFacts, contact: Contact, now: datetime
-) -> dict[str, Any]:
+def _buyer_row(customer_id: CustomerId, buyer: BuyerFacts, now: datetime) -> dict[str, Any]:
     latest = max(buyer.orders, key=lambda o: (o.purchased_at, o.order_id)).buyer
     return {
         "account_id": buyer.account_id,
