@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from custsync.records import AccountId, StreamName
 from custsync.store.ingest import PageCounts
@@ -27,7 +27,7 @@ def sync_progress() -> Iterator[ProgressFn]:
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
         transient=False,
     ) as progress:
-        tasks: dict[tuple[AccountId, StreamName], int] = {}
+        tasks: dict[tuple[AccountId, StreamName], TaskID] = {}
 
         def update(account: AccountId, stream: StreamName, counts: PageCounts) -> None:
             key = (account, stream)

@@ -99,9 +99,9 @@ def _order_row(order: Order, now: datetime) -> dict[str, Any]:
 def _write_orders(
     conn: Connection, page: Sequence[Order], counts: PageCounts, now: datetime
 ) -> None:
-    latest: dict[tuple[str, str], Order] = {}
+    latest: dict[tuple[str, ...], Order] = {}
     for order in page:  # the same order twice in a page: the later update wins
-        key = (order.account_id, order.order_id)
+        key: tuple[str, ...] = (order.account_id, order.order_id)
         if key not in latest or order.updated_at >= latest[key].updated_at:
             latest[key] = order
     if not latest:
@@ -109,9 +109,9 @@ def _write_orders(
     existing = _existing(conn, schema.orders, ("order_id",), list(latest))
     fresh: list[Order] = []
     new_rows: list[dict[str, Any]] = []
-    for key, order in latest.items():
+    for order_key, order in latest.items():
         row = _order_row(order, now)
-        known = existing.get(key)
+        known = existing.get(order_key)
         if known is None:
             counts.inserted += 1
             new_rows.append(row)

@@ -80,7 +80,7 @@ def tab_rows(store: Store, tab: Tab) -> Iterator[CustomerRow]:
     with store.engine.connect() as conn:
         result = conn.execution_options(yield_per=STREAM_BATCH).execute(_tab_query(tab))
         for row in result:
-            yield CustomerRow(*row)
+            yield CustomerRow(**row._mapping)
 
 
 def count_customers(store: Store) -> int:
@@ -106,7 +106,7 @@ def buyer_rows(store: Store) -> Iterator[BuyerRow]:
     )
     with store.engine.connect() as conn:
         for row in conn.execution_options(yield_per=STREAM_BATCH).execute(query):
-            yield BuyerRow(*row)
+            yield BuyerRow(**row._mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,4 +145,4 @@ def order_rows(store: Store) -> Iterator[OrderRow]:
     )
     with store.engine.connect() as conn:
         for row in conn.execution_options(yield_per=STREAM_BATCH).execute(query):
-            yield OrderRow(*row)
+            yield OrderRow(**row._mapping)

@@ -175,7 +175,7 @@ def stream_statuses(store: Store) -> list[StreamStatus]:
     """Per account and stream: freshness, last error and the newest run's figures."""
     s, a, r, o = schema.sync_state, schema.accounts, schema.sync_runs, schema.orders
     with store.engine.connect() as conn:
-        order_counts = dict(
+        order_counts: dict[str, int] = dict(
             conn.execute(select(o.c.account_id, func.count()).group_by(o.c.account_id)).all()
         )
         states = (
