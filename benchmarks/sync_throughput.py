@@ -38,9 +38,21 @@ def measure(orders: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         accounts_file = Path(tmp) / "accounts.toml"
         server = subprocess.Popen(
-            [sys.executable, "-m", "custsync", "sandbox", "serve", "--seed", "1",
-             "--orders", str(orders), "--time-scale", TIME_SCALE,
-             "--accounts-out", str(accounts_file)],
+            [
+                sys.executable,
+                "-m",
+                "custsync",
+                "sandbox",
+                "serve",
+                "--seed",
+                "1",
+                "--orders",
+                str(orders),
+                "--time-scale",
+                TIME_SCALE,
+                "--accounts-out",
+                str(accounts_file),
+            ],
             stdout=subprocess.DEVNULL,
         )
         try:
@@ -56,9 +68,11 @@ def measure(orders: int) -> None:
             server.wait()
     fetched = sum(r.counts.fetched for r in summary.results)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{orders:>8} world orders | {fetched:>7} Amazon orders synced | {elapsed:7.2f} s | "
-          f"{fetched / elapsed:8.0f} orders/s | {summary.customers_refreshed:>6} customers | "
-          f"peak RSS {peak_mb:6.0f} MB")
+    print(
+        f"{orders:>8} world orders | {fetched:>7} Amazon orders synced | {elapsed:7.2f} s | "
+        f"{fetched / elapsed:8.0f} orders/s | {summary.customers_refreshed:>6} customers | "
+        f"peak RSS {peak_mb:6.0f} MB"
+    )
 
 
 def main() -> None:
@@ -66,8 +80,10 @@ def main() -> None:
         measure(int(sys.argv[2]))
         return
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, SQLite store")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, SQLite store"
+    )
     for size in sizes:
         subprocess.run([sys.executable, __file__, "--child", str(size)], check=True)
 

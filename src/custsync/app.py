@@ -29,8 +29,9 @@ def choose_accounts(settings: Settings, account_id: str | None) -> list[AccountC
         chosen = [a for a in accounts if a.id == account_id]
         if not chosen:
             known = ", ".join(a.id for a in accounts) or "none"
-            raise ConfigError(f"no account {account_id!r} in {settings.accounts_file} "
-                              f"(known: {known})")
+            raise ConfigError(
+                f"no account {account_id!r} in {settings.accounts_file} (known: {known})"
+            )
         return chosen
     return [a for a in accounts if a.enabled]
 

@@ -92,10 +92,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.out.print("no stream has been synced yet (run `custsync sync`)")
     for s in statuses:
         fresh = s.last_success_at.strftime("%Y-%m-%d %H:%M:%SZ") if s.last_success_at else "never"
-        line = (f"{s.account_id} {s.stream}: last success {fresh}, "
-                f"{s.orders_stored} orders stored, last run {s.last_run_status or '-'} "
-                f"({s.last_run_requests} requests, {s.last_run_api_time_s:.0f} s API time "
-                "under published quotas)")
+        line = (
+            f"{s.account_id} {s.stream}: last success {fresh}, "
+            f"{s.orders_stored} orders stored, last run {s.last_run_status or '-'} "
+            f"({s.last_run_requests} requests, {s.last_run_api_time_s:.0f} s API time "
+            "under published quotas)"
+        )
         if s.last_error:
             line += f"; last error: {s.last_error}"
         console.out.print(line)
@@ -146,9 +148,9 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     import threading
 
     from custsync.sandbox.server import start_sandbox, write_accounts_file
-    from custsync.sandbox.world import build_world
+    from custsync.sandbox.world import World
 
-    world = build_world(seed=args.seed, orders=args.orders)
+    world = World(seed=args.seed, order_count=args.orders)
     with start_sandbox(world, port=args.port, time_scale=args.time_scale) as sandbox:
         if args.accounts_out:
             write_accounts_file(sandbox, args.accounts_out)
@@ -160,9 +162,10 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 def cmd_sandbox_truth(args: argparse.Namespace) -> int:
     from custsync.sandbox.truth import write_truth
-    from custsync.sandbox.world import build_world
+    from custsync.sandbox.world import World
 
-    world = build_world(seed=args.seed, orders=args.orders)
-    for name, rows in write_truth(world, args.out).items():
-        console.out.print(f"wrote {args.out / name} ({rows} rows)")
+    world = World(seed=args.seed, order_count=args.orders)
+    write_truth(world, args.out)
+    for name in ("people.csv", "orders.csv", "metrics.csv"):
+        console.out.print(f"wrote {args.out / name}")
     return 0

@@ -24,7 +24,10 @@ def sync_progress() -> Iterator[ProgressFn]:
         yield lambda _a, _s, _c: None
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
         transient=False,
     ) as progress:
         tasks: dict[tuple[AccountId, StreamName], TaskID] = {}

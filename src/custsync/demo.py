@@ -12,7 +12,7 @@ from custsync import app
 from custsync.console import sync_progress
 from custsync.pipeline.fx import FxRate
 from custsync.sandbox.server import start_sandbox, write_accounts_file
-from custsync.sandbox.world import build_world
+from custsync.sandbox.world import World
 from custsync.settings import Settings, load_accounts
 from custsync.store.customers import set_fx_rate
 from custsync.store.db import Store
@@ -38,9 +38,7 @@ class DemoResult:
 
 def load_demo_rates(store: Store, base_currency: str) -> None:
     """Sandbox rates into ``fx_rates``, expressed in ``base_currency``."""
-    to_usd = {code: Decimal(rate) for code, rate in DEMO_RATES_TO_USD.items()} | {
-        "USD": Decimal(1)
-    }
+    to_usd = {code: Decimal(rate) for code, rate in DEMO_RATES_TO_USD.items()} | {"USD": Decimal(1)}
     if base_currency not in to_usd:
         return
     for code, rate in to_usd.items():
@@ -52,7 +50,7 @@ def load_demo_rates(store: Store, base_currency: str) -> None:
 def run_demo(settings: Settings, *, seed: int, orders: int, out_dir: Path) -> DemoResult:
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    world = build_world(seed=seed, orders=orders)
+    world = World(seed=seed, order_count=orders)
     store = app.open_upgraded_store(settings)
     load_demo_rates(store, settings.base_currency)
     accounts_path = out_dir / "sandbox-accounts.toml"
@@ -70,4 +68,3 @@ def run_demo(settings: Settings, *, seed: int, orders: int, out_dir: Path) -> De
         files=files,
         seconds=time.perf_counter() - started,
     )
-

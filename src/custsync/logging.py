@@ -10,8 +10,12 @@ import structlog
 
 from custsync.connectors.redaction import redact_event
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
-           "error": logging.ERROR}
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 def configure_logging(fmt: Literal["console", "json"], level: str = "info") -> None:

@@ -37,9 +37,7 @@ def order(
         updated_at=updated,
         currency=currency,
         total=Decimal(total),
-        lines=(
-            OrderLine("L1", "SKU-1", "Thing", qty, Decimal(total), Decimal(discount), codes),
-        ),
+        lines=(OrderLine("L1", "SKU-1", "Thing", qty, Decimal(total), Decimal(discount), codes),),
         buyer=BuyerInfo(name=name, postal_code="10001", country_code="US"),
         source=source,
     )

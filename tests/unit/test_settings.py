@@ -17,7 +17,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def test_option_beats_environment_beats_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_option_beats_environment_beats_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / "custsync.toml").write_text('base_currency = "GBP"\nreport_dir = "out"\n')
     assert load_settings().base_currency == "GBP"
     monkeypatch.setenv("CUSTSYNC_BASE_CURRENCY", "eur")

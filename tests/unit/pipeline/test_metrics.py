@@ -23,28 +23,63 @@ FX = FxTable.from_rates(
 )
 
 
-def fact(order_id: str, *, total: str = "10.00", currency: str = "USD",
-         status: OrderStatus = OrderStatus.SHIPPED, day: int = 1, month: int = 3,
-         units: int = 1, discount: str = "0", codes: frozenset[str] = frozenset(),
-         account: str = "a1", returned: int = 0, negative: int = 0,
-         buyer: BuyerInfo | None = None) -> OrderFact:
+def fact(
+    order_id: str,
+    *,
+    total: str = "10.00",
+    currency: str = "USD",
+    status: OrderStatus = OrderStatus.SHIPPED,
+    day: int = 1,
+    month: int = 3,
+    units: int = 1,
+    discount: str = "0",
+    codes: frozenset[str] = frozenset(),
+    account: str = "a1",
+    returned: int = 0,
+    negative: int = 0,
+    buyer: BuyerInfo | None = None,
+) -> OrderFact:
     when = datetime(2026, month, day, 12, tzinfo=UTC)
-    return OrderFact(AccountId(account), "M", order_id, BuyerKey("k"), status, when, when,
-                     currency, Decimal(total), Decimal(discount), units, codes,
-                     buyer or BuyerInfo(), returned, negative)
+    return OrderFact(
+        AccountId(account),
+        "M",
+        order_id,
+        BuyerKey("k"),
+        status,
+        when,
+        when,
+        currency,
+        Decimal(total),
+        Decimal(discount),
+        units,
+        codes,
+        buyer or BuyerInfo(),
+        returned,
+        negative,
+    )
 
 
 def test_cancelled_orders_count_for_nothing_but_dates() -> None:
-    m = compute_metrics([fact("1", total="20.00", units=2),
-                         fact("2", total="99.00", status=OrderStatus.CANCELLED, day=9)], FX)
+    m = compute_metrics(
+        [
+            fact("1", total="20.00", units=2),
+            fact("2", total="99.00", status=OrderStatus.CANCELLED, day=9),
+        ],
+        FX,
+    )
     assert (m.orders, m.units, m.amount_spent) == (1, 2, Decimal("20.00"))
     assert m.last_order_at == datetime(2026, 3, 9, 12, tzinfo=UTC)
 
 
 def test_money_is_converted_with_the_rate_valid_on_the_order_day() -> None:
-    m = compute_metrics([fact("1", total="10.00", currency="EUR", month=3),
-                         fact("2", total="10.00", currency="EUR", month=7),
-                         fact("3", total="1.00")], FX)
+    m = compute_metrics(
+        [
+            fact("1", total="10.00", currency="EUR", month=3),
+            fact("2", total="10.00", currency="EUR", month=7),
+            fact("3", total="1.00"),
+        ],
+        FX,
+    )
     assert m.amount_spent == Decimal("24.00")  # 11.00 + 12.00 + 1.00
     assert m.currency == "USD"
     assert m.average_order_value == Decimal("8.00")
@@ -56,10 +91,13 @@ def test_missing_rate_names_currency_and_day() -> None:
 
 
 def test_promo_codes_returns_feedback_and_accounts() -> None:
-    m = compute_metrics([
-        fact("1", discount="2.50", codes=frozenset({"SPRING", "VIP"}), returned=1),
-        fact("2", discount="1.00", codes=frozenset({"VIP"}), account="a2", negative=1),
-    ], FX)
+    m = compute_metrics(
+        [
+            fact("1", discount="2.50", codes=frozenset({"SPRING", "VIP"}), returned=1),
+            fact("2", discount="1.00", codes=frozenset({"VIP"}), account="a2", negative=1),
+        ],
+        FX,
+    )
     assert m.promo_codes == ("SPRING", "VIP")
     assert m.promo_codes_used == 2
     assert m.discount_received == Decimal("3.50")
@@ -69,8 +107,13 @@ def test_promo_codes_returns_feedback_and_accounts() -> None:
 
 def test_golden_contact_takes_the_newest_non_empty_value_per_field() -> None:
     old = fact("1", day=1, buyer=BuyerInfo(name="Ann Old", email="ann@x.test", city="Boston"))
-    new = fact("2", day=5, buyer=BuyerInfo(name="Ann New", email="  ", city=None,
-                                            address_line1="1 Main St", address_line2="Apt 2"))
+    new = fact(
+        "2",
+        day=5,
+        buyer=BuyerInfo(
+            name="Ann New", email="  ", city=None, address_line1="1 Main St", address_line2="Apt 2"
+        ),
+    )
     contact = golden_contact([old, new])
     assert (contact.name, contact.email, contact.city) == ("Ann New", "ann@x.test", "Boston")
     assert contact.address == "1 Main St, Apt 2"

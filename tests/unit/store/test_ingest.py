@@ -42,11 +42,17 @@ def test_replayed_page_changes_nothing(store: Store, account: AccountId) -> None
 
 def test_newer_update_replaces_order_and_lines(store: Store, account: AccountId) -> None:
     old = order("A", status=OrderStatus.PENDING, total="5.00")
-    new = order("A", status=OrderStatus.SHIPPED, total="7.25", qty=3,
-                updated=old.updated_at + timedelta(hours=2))
+    new = order(
+        "A",
+        status=OrderStatus.SHIPPED,
+        total="7.25",
+        qty=3,
+        updated=old.updated_at + timedelta(hours=2),
+    )
     write_page(store, account, StreamName.ORDERS, Page([old], [], Cursor()), run_id="r", now=NOW)
-    counts = write_page(store, account, StreamName.ORDERS, Page([new], [], Cursor()),
-                        run_id="r", now=NOW)
+    counts = write_page(
+        store, account, StreamName.ORDERS, Page([new], [], Cursor()), run_id="r", now=NOW
+    )
     assert counts.updated == 1
     with store.engine.connect() as conn:
         row = conn.execute(select(schema.orders)).mappings().one()
@@ -59,18 +65,22 @@ def test_stale_update_does_not_overwrite_newer_order(store: Store, account: Acco
     newer = order("A", status=OrderStatus.SHIPPED, updated=NOW)
     older = order("A", status=OrderStatus.PENDING, updated=NOW - timedelta(days=1))
     write_page(store, account, StreamName.ORDERS, Page([newer], [], Cursor()), run_id="r", now=NOW)
-    counts = write_page(store, account, StreamName.ORDERS, Page([older], [], Cursor()),
-                        run_id="r", now=NOW)
+    counts = write_page(
+        store, account, StreamName.ORDERS, Page([older], [], Cursor()), run_id="r", now=NOW
+    )
     assert counts.unchanged == 1
     with store.engine.connect() as conn:
         assert conn.execute(select(schema.orders.c.status)).scalar() == "shipped"
 
 
-def test_same_order_twice_in_a_page_keeps_the_later_update(store: Store, account: AccountId) -> None:
+def test_same_order_twice_in_a_page_keeps_the_later_update(
+    store: Store, account: AccountId
+) -> None:
     early = order("A", status=OrderStatus.UNSHIPPED, updated=NOW - timedelta(hours=1))
     late = order("A", status=OrderStatus.CANCELLED, updated=NOW)
-    write_page(store, account, StreamName.ORDERS, Page([late, early], [], Cursor()),
-               run_id="r", now=NOW)
+    write_page(
+        store, account, StreamName.ORDERS, Page([late, early], [], Cursor()), run_id="r", now=NOW
+    )
     with store.engine.connect() as conn:
         assert conn.execute(select(schema.orders.c.status)).scalar() == "cancelled"
 
@@ -83,7 +93,10 @@ def test_rejects_and_cursor_are_stored_with_the_page(store: Store, account: Acco
     with store.engine.connect() as conn:
         stored = conn.execute(select(schema.rejects)).mappings().one()
     assert (stored["source_id"], stored["reason"], stored["run_id"]) == (
-        "X-1", "quantityOrdered is negative", "r1")
+        "X-1",
+        "quantityOrdered is negative",
+        "r1",
+    )
     assert load_cursor(store, account, StreamName.ORDERS) == Cursor(position=NOW, extra={"k": "v"})
 
 
@@ -99,8 +112,11 @@ def test_failed_page_leaves_neither_rows_nor_cursor(store: Store, account: Accou
 
 
 def test_money_is_exact_to_the_cent(store: Store, account: AccountId) -> None:
-    page = Page([order("A", total="0.10"), order("B", total="0.20"),
-                 order("C", total="123456789.99")], [], Cursor())
+    page = Page(
+        [order("A", total="0.10"), order("B", total="0.20"), order("C", total="123456789.99")],
+        [],
+        Cursor(),
+    )
     write_page(store, account, StreamName.ORDERS, page, run_id="r", now=NOW)
     with store.engine.connect() as conn:
         totals = sorted(conn.execute(select(schema.orders.c.total)).scalars())
