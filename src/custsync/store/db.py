@@ -76,7 +76,7 @@ def upgrade(store: Store) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     try:
         with store.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(_alembic_config(conn), "heads")
     except OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from None
 

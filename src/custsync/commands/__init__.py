@@ -1,0 +1,1 @@
+"""CLI command groups. Each module registers its sub-commands with ``register(subparsers)``."""

@@ -1,0 +1,37 @@
+"""``report``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from custsync import app, console
+from custsync.commands.common import add_command, settings_from
+from custsync.errors import ConfigError
+
+FORMATS = ("csv",)
+
+
+def register(sub: Any) -> None:
+    p = add_command(sub, "report", "write the tab CSVs, buyers.csv and orders.csv", cmd_report)
+    p.add_argument("--out", type=Path, help="output folder (env CUSTSYNC_REPORT_DIR)")
+    p.add_argument(
+        "--format", default="csv", help=f"comma-separated formats ({', '.join(FORMATS)})"
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    formats = {f.strip() for f in args.format.split(",") if f.strip()}
+    unknown = formats - set(FORMATS)
+    if unknown:
+        raise ConfigError(
+            f"--format: unknown format(s) {', '.join(sorted(unknown))} ({', '.join(FORMATS)})"
+        )
+    out_dir = args.out or settings.report_dir
+    store = app.open_upgraded_store(settings)
+    written = app.write_reports(store, out_dir)
+    for name, rows in written.items():
+        console.out.print(f"{out_dir / name}: {rows} rows")
+    return 0
