@@ -47,7 +47,8 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'custsync.db'}"
+    """A SQLite database of its own (never the same file as ``db_url``'s)."""
+    return f"sqlite:///{tmp_path / 'custsync-sqlite.db'}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -113,7 +113,7 @@ def test_crash_after_page_k_then_resume_equals_clean_sync(
         for account in sandbox_accounts
         for r in sync_account(crashed, account, crashing, clock=SystemClock())
     ]
-    assert all(r.error and "connection lost" in r.error for r in results)
+    assert all(r.error and "connection lost" in r.error for r in results), results
     assert all(r.pages == 2 for r in results)
     _sync_all(crashed, sandbox_accounts)
     assert _snapshot(crashed) == _snapshot(clean)
