@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from custsync.sandbox.server import start_sandbox, write_accounts_file
 
 from custsync.demo import DEMO_TIME_SCALE
+from custsync.sandbox.server import start_sandbox, write_accounts_file
 from custsync.sandbox.truth import write_truth
 from custsync.sandbox.world import World
 from custsync.settings import AccountConfig, load_accounts
