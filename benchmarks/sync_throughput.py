@@ -33,8 +33,10 @@ def measure(orders: int) -> None:
     """Child mode: sync one world and print one result line."""
     from custsync import app
     from custsync.demo import load_demo_rates
+    from custsync.logging import configure_logging
     from custsync.settings import load_accounts, load_settings
 
+    configure_logging("json", "warning")
     with tempfile.TemporaryDirectory() as tmp:
         accounts_file = Path(tmp) / "accounts.toml"
         server = subprocess.Popen(

@@ -12,12 +12,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from custsync.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_OPTION = "custsync_write"
+MIGRATION_LOCK_KEY = 0x637573747379_6E63  # "custsync": pg_advisory_xact_lock key for upgrades
+SQLITE_LOWER = "custsync_lower"
+READ_ONLY_OPTION = "custsync_read_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +36,23 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: commits on success, rolls back whole on any error."""
-        with self.engine.begin() as conn:
+        """One write transaction: commits on success, rolls back whole on any error.
+
+        On SQLite it takes the write lock up front (``BEGIN IMMEDIATE``), so two writers
+        queue instead of failing halfway; reads elsewhere use deferred transactions and never
+        block writers (WAL).
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection for long reads (reports): on SQLite its transaction is a
+        deferred ``BEGIN``, a snapshot that never takes the write lock, so syncs go on."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY_OPTION: True})
             yield conn
 
     def dispose(self) -> None:
@@ -45,7 +64,7 @@ def open_store(url: str) -> Store:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return Store(engine)
@@ -59,10 +78,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLite's lower() folds ASCII only; searches use this one so "élodie" finds "ÉLODIE".
+    dbapi_conn.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)
 
 
-def _sqlite_begin_immediate(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions (``Store.begin``) lock up front; every other one is deferred."""
+    options = conn.get_execution_options()
+    is_write = options.get(WRITE_OPTION, False) and not options.get(READ_ONLY_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if is_write else "BEGIN")
 
 
 def _alembic_config(conn: Connection) -> Config:
@@ -76,6 +104,8 @@ def upgrade(store: Store) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     try:
         with store.begin() as conn:
+            if store.dialect == "postgresql":  # workers starting together migrate one by one
+                conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             command.upgrade(_alembic_config(conn), "heads")
     except OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from None
