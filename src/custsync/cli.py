@@ -7,15 +7,37 @@ import sys
 from collections.abc import Callable, Sequence
 
 from custsync import __version__
-from custsync.commands import reporting, sandbox, setup, syncing
-from custsync.errors import CustsyncError
+from custsync.commands import (
+    customers_view,
+    exports,
+    fx,
+    identity,
+    monitoring,
+    operations,
+    reporting,
+    sandbox,
+    setup,
+    syncing,
+)
+from custsync.errors import CustsyncError, UsageError
 from custsync.logging import configure_logging
 from custsync.settings import load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Each group adds its sub-commands; the order here is the order in --help.
-COMMAND_GROUPS = (setup, sandbox, syncing, reporting)
+COMMAND_GROUPS = (
+    setup,
+    sandbox,
+    syncing,
+    monitoring,
+    operations,
+    reporting,
+    exports,
+    customers_view,
+    identity,
+    fx,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(log_format=getattr(args, "log_format", None))
         configure_logging(settings.effective_log_format, settings.log_level)
         return handler(args)
+    except UsageError as exc:
+        print(f"custsync: {exc}", file=sys.stderr)
+        return 2
     except CustsyncError as exc:
         print(f"custsync: {exc}", file=sys.stderr)
         return 1

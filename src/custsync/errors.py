@@ -8,7 +8,12 @@
      │                    exhausted the run fails and the cursor does not move.
      ├── PayloadError     one record that does not fit the API's shape: becomes a rejects row;
      │                    the run goes on.
-     └── StoreError       the database refused (missing schema, unknown customer id, ...).
+     ├── StoreError       the database refused (missing schema, unknown customer id, ...).
+     │    └── LeaseLost   another worker took over this run's (account, stream) lease: the
+     │                    page is not written (custsync.store.leases).
+     ├── Interrupted      the worker is stopping: the run ends after its last committed page.
+     └── UsageError       a bad command-line value (unknown column or tab, bad number or
+                          date): one line naming the option, exit code 2.
 
 Messages name the account, stream and record id; never secrets, tokens or buyer PII.
 """
@@ -38,3 +43,15 @@ class PayloadError(CustsyncError):
 
 class StoreError(CustsyncError):
     """The store cannot do what was asked."""
+
+
+class Interrupted(CustsyncError):
+    """The worker was asked to stop; the run ends after its last committed page."""
+
+
+class LeaseLost(StoreError):
+    """Another worker took over this run's (account, stream) lease; the page is not written."""
+
+
+class UsageError(CustsyncError):
+    """A command-line value custsync cannot use; the message names the option (exit code 2)."""

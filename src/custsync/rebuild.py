@@ -1,31 +1,43 @@
 """Customers from stored events: resolve identities, merge contact data, compute metrics.
 
-Wiring between the store and the pure pipeline; only the buyers a sync touched are redone.
+Wiring between the store and the pure pipeline, in one transaction: ``resolve`` says which
+buyers form which customers (only the touched ones and what they reach are redone), then each
+customer gets a stable id (``pipeline.identity.assign_customer_ids``), its golden record,
+metrics and original-currency totals. An id that no longer stands is kept as a pointer to the
+customer that took its buyers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 import structlog
+from sqlalchemy import Connection
 
+from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.fx import FxTable
-from custsync.pipeline.identity import customer_id_for
+from custsync.pipeline.identity import assign_customer_ids, new_id_candidates
 from custsync.pipeline.merge import golden_contact
-from custsync.pipeline.metrics import compute_metrics
+from custsync.pipeline.metrics import compute_metrics, currency_totals
+from custsync.pipeline.profiles import BuyerProfile, build_profile, profile_to_json
+from custsync.records import CustomerId
+from custsync.resolve import Resolution, resolve
 from custsync.store.customers import (
-    BuyerRef,
     CustomerRecord,
-    all_buyer_refs,
-    load_buyer_facts,
+    customer_ids_of,
+    live_customer_ids,
     load_fx_rates,
-    save_customers,
     stale_buyer_refs,
+    write_customers,
 )
 from custsync.store.db import Store
+from custsync.store.facts import load_facts
+from custsync.store.identity import set_link_customers
+from custsync.store.metrics_sql import customer_metrics, write_metrics
 
-BATCH = 2000
+BATCH_BUYERS = 2000
 log = structlog.get_logger()
 
 
@@ -33,26 +45,80 @@ def rebuild_customers(
     store: Store, touched: Iterable[BuyerRef] | None, *, base_currency: str, now: datetime
 ) -> int:
     """Recompute the customers of ``touched`` and stale buyers (all buyers when ``None``)."""
-    if touched is None:
-        refs = all_buyer_refs(store)
-    else:
-        refs = sorted(set(touched) | set(stale_buyer_refs(store)))
+    refs = None if touched is None else set(touched) | set(stale_buyer_refs(store))
     fx = FxTable.from_rates(base_currency, load_fx_rates(store))
-    batch: list[CustomerRecord] = []
-    count = 0
-    for facts in load_buyer_facts(store, refs):
-        record = CustomerRecord(
-            customer_id=customer_id_for(facts.account_id, facts.buyer_key),
-            contact=golden_contact(facts.orders),
-            metrics=compute_metrics(facts.orders, fx),
-            buyers=(facts,),
-        )
-        batch.append(record)
-        if len(batch) >= BATCH:
-            save_customers(store, batch, now=now)
-            count += len(batch)
-            batch = []
-    save_customers(store, batch, now=now)
-    count += len(batch)
-    log.info("customers_rebuilt", buyers=len(refs), customers=count)
+    started = time.perf_counter()
+    with store.begin() as conn:
+        resolution = resolve(conn, refs, now=now)
+        count = write_resolution(conn, resolution, fx, now=now)
+    seconds = round(time.perf_counter() - started, 3)
+    log.info("customers_rebuilt", buyers=len(resolution.scope), customers=count, seconds=seconds)
     return count
+
+
+def refresh_metrics(store: Store, *, base_currency: str, now: datetime) -> int:
+    """Recompute every customer's metrics set-based in SQL, identities untouched (after
+    exchange rates changed); returns how many customers have orders."""
+    fx = FxTable.from_rates(base_currency, load_fx_rates(store))
+    with store.begin() as conn:
+        computed = customer_metrics(conn, fx)
+        if computed:
+            write_metrics(conn, computed, now=now)
+    return len(computed)
+
+
+def write_resolution(
+    conn: Connection, resolution: Resolution, fx: FxTable, *, now: datetime
+) -> int:
+    """Give each cluster its id and write it as a customer; returns how many were written."""
+    clusters = resolution.clusters
+    previous = customer_ids_of(conn, resolution.scope)
+    held = set(previous.values())
+    live = live_customer_ids(conn, new_id_candidates(clusters)) - held
+    assignment = assign_customer_ids(clusters, previous, live)
+    for batch in _batches(list(zip(assignment.ids, clusters, strict=True))):
+        refs = [ref for _, cluster in batch for ref in cluster]
+        facts = resolution.facts or {f.ref: f for f in load_facts(conn, refs)}
+        records = [_record(cid, cluster, facts, resolution.profiles, fx) for cid, cluster in batch]
+        write_customers(conn, records, {}, now=now)
+    write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
+    customer_of = {
+        ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster
+    }
+    set_link_customers(conn, customer_of)
+    return len(clusters)
+
+
+def _batches(
+    items: Sequence[tuple[CustomerId, tuple[BuyerRef, ...]]],
+) -> Iterator[list[tuple[CustomerId, tuple[BuyerRef, ...]]]]:
+    batch: list[tuple[CustomerId, tuple[BuyerRef, ...]]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[1])
+        if size >= BATCH_BUYERS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _record(
+    customer_id: CustomerId,
+    cluster: Sequence[BuyerRef],
+    facts: dict[BuyerRef, BuyerFacts],
+    profiles: dict[BuyerRef, BuyerProfile],
+    fx: FxTable,
+) -> CustomerRecord:
+    buyers = tuple(facts[ref] for ref in cluster if ref in facts)
+    orders = [order for buyer in buyers for order in buyer.orders]
+    contacts = [contact for buyer in buyers for contact in buyer.contacts]
+    return CustomerRecord(
+        customer_id=customer_id,
+        contact=golden_contact(orders, contacts),
+        metrics=compute_metrics(orders, fx),
+        buyers=buyers,
+        totals=currency_totals(orders),
+        profiles={b.ref: profile_to_json(profiles.get(b.ref) or build_profile(b)) for b in buyers},
+    )

@@ -139,6 +139,22 @@ class PromoUse:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ImportedContact:
+    """A person from a customer list (``custsync import``): a buyer with no orders."""
+
+    account_id: AccountId
+    buyer_key: BuyerKey  # the list's external id, else the row number
+    row_number: int  # the row in the file (the header is row 1)
+    first_name: str | None
+    last_name: str | None
+    buyer: BuyerInfo  # ``name`` is the full name
+    notes: str | None = None
+    instagram: str | None = None  # a handle, without "@"
+    facebook: str | None = None  # a URL
+    source: str = ""
+
+
 Record = Order | Return | Feedback | PromoUse
 
 

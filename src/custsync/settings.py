@@ -23,10 +23,20 @@ from pydantic_settings import (
 )
 
 from custsync.errors import ConfigError
-from custsync.records import AccountId, MarketplaceKind
+from custsync.records import AccountId, MarketplaceKind, StreamName
 
 DEFAULT_DATABASE_URL = "sqlite:///custsync.db"
 SETTINGS_FILE_ENV = "CUSTSYNC_SETTINGS_FILE"
+
+# ``every <n><s|m|h|d>``, ``cron <minute> <hour> <day> <month> <day_of_week>`` (UTC) or ``off``.
+SCHEDULE_PATTERN = r"^(every \d+(\.\d+)?[smhd]|cron \S+ \S+ \S+ \S+ \S+|off)$"
+ScheduleSpec = Annotated[str, Field(pattern=SCHEDULE_PATTERN)]
+DEFAULT_SCHEDULES: dict[StreamName, str] = {
+    StreamName.ORDERS: "every 15m",
+    StreamName.RETURNS: "every 1d",
+    StreamName.FEEDBACK: "every 1d",
+    StreamName.PROMOTIONS: "every 1d",
+}
 
 
 class Settings(BaseSettings):
@@ -40,6 +50,13 @@ class Settings(BaseSettings):
     base_currency: str = "USD"
     log_format: Literal["console", "json"] | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # The worker (``custsync worker``) and leases; see README "Operating custsync".
+    schedule: dict[StreamName, ScheduleSpec] = Field(default_factory=dict)  # stream → spec
+    schedule_jitter_s: float = Field(default=30.0, ge=0)
+    worker_max_syncs: int = Field(default=4, ge=1, le=64)
+    lease_ttl_s: float = Field(default=120.0, gt=0)
+    shutdown_timeout_s: float = Field(default=30.0, gt=0)
+    reports_after_sync: bool = False
 
     @field_validator("base_currency")
     @classmethod
@@ -113,6 +130,7 @@ class AccountBase(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     name: str | None = None
     enabled: bool = True
+    schedule: dict[StreamName, ScheduleSpec] = Field(default_factory=dict)  # stream → spec
 
     @property
     def account_id(self) -> AccountId:

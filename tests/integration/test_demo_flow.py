@@ -56,8 +56,15 @@ def test_demo_reports_match_the_sandbox_truth(db_url: str, truth: Truth, tmp_pat
         if r["customer_id"]:
             persons_of[r["customer_id"]].add(truth.orders[(r["account_id"], r["order_id"])])
             counted[r["customer_id"]] += r["status"] != "cancelled"
-    strong = {b["customer_id"] for b in buyers if not b["buyer_key"].startswith("weak:")}
-    assert all(len(persons_of[c]) == 1 for c in strong)
+    # Customers may span buyers, marketplaces and accounts; nearly every order's customer
+    # holds that one person's orders only (identity precision, measured on orders).
+    spans = defaultdict(set)
+    for b in buyers:
+        spans[b["customer_id"]].add((b["account_id"], b["marketplace"]))
+    assert any(len(found) > 1 for found in spans.values())
+    linked = [r for r in ours if r["customer_id"]]
+    pure = [r for r in linked if len(persons_of[r["customer_id"]]) == 1]
+    assert len(pure) >= 0.99 * len(linked)
     assert all(int(customers[c]["orders"]) == counted[c] for c in customers)
     assert all(customers[c]["currency"] == "USD" for c in customers)
 

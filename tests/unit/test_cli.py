@@ -64,6 +64,7 @@ def test_report_on_empty_store_writes_headers_only(tmp_path: Path) -> None:
         "all.csv",
         "buyers.csv",
         "highest-value.csv",
+        "index.html",
         "most-orders.csv",
         "most-returns.csv",
         "orders.csv",

@@ -12,6 +12,19 @@ from custsync.commands.common import add_command, safe_url, settings_from
 
 DEFAULT_SEED = 7
 DEFAULT_ORDERS = 3000
+# The profiles of ``custsync.sandbox.faults.PROFILES`` (listed here so that ``--help`` does not
+# import the sandbox; a sandbox test keeps the two lists equal).
+FAULT_PROFILES = (
+    "none",
+    "rate-limits",
+    "server-errors",
+    "network",
+    "bad-records",
+    "paging",
+    "auth",
+    "reports",
+    "chaos",
+)
 
 
 def register(sub: Any) -> None:
@@ -45,6 +58,19 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--accounts-out", type=Path, help="write an accounts file pointing at this sandbox"
+    )
+    p.add_argument(
+        "--include",
+        default="amazon",
+        help="marketplaces in the accounts file, comma-separated: amazon (default), shopify, "
+        "ebay (custsync syncs Amazon only so far)",
+    )
+    p.add_argument(
+        "--faults",
+        default="none",
+        choices=FAULT_PROFILES,
+        metavar="PROFILE",
+        help="inject seeded faults: " + ", ".join(FAULT_PROFILES) + " (default none)",
     )
     p = add_command(
         sandbox,
@@ -99,12 +125,21 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     from custsync.sandbox.server import start_sandbox, write_accounts_file
     from custsync.sandbox.world import World
 
+    include = tuple(part.strip() for part in args.include.split(",") if part.strip())
+    unknown = sorted(set(include) - {"amazon", "shopify", "ebay"})
+    if unknown:
+        console.err.print(f"--include: unknown marketplace {unknown[0]} (amazon, shopify, ebay)")
+        return 2
     world = World(seed=args.seed, order_count=args.orders)
-    with start_sandbox(world, port=args.port, time_scale=args.time_scale) as sandbox:
+    with start_sandbox(
+        world, port=args.port, time_scale=args.time_scale, faults=args.faults
+    ) as sandbox:
         if args.accounts_out:
-            write_accounts_file(sandbox, args.accounts_out)
+            write_accounts_file(sandbox, args.accounts_out, include=include)
             console.out.print(f"accounts file written: {args.accounts_out}")
-        console.out.print(f"sandbox serving on {sandbox.url} (Ctrl-C to stop)")
+        console.out.print(
+            f"sandbox serving on {sandbox.url} (faults: {args.faults}; Ctrl-C to stop)"
+        )
         threading.Event().wait()
     return 0
 

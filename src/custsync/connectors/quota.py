@@ -73,6 +73,18 @@ class TokenBucket:
             self._tokens -= 1
             return waited_s
 
+    def available(self) -> float:
+        """Tokens there now, without taking one (to spend idle quota, never to wait for it)."""
+        with self._lock:
+            self._refill()
+            return self._tokens
+
+    def limit(self, tokens: float) -> None:
+        """The API's bucket holds at most ``tokens`` (remembered from an earlier run)."""
+        with self._lock:
+            self._refill()
+            self._tokens = max(0.0, min(self._tokens, tokens))
+
     def update_rate(self, rate_per_s: float) -> None:
         """The API stated the rate it applies to this seller: use it as is."""
         if rate_per_s > 0:

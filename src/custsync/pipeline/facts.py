@@ -1,4 +1,5 @@
-"""What the pipeline is handed: a buyer's orders with their returns and feedback joined on."""
+"""What the pipeline is handed: a buyer's orders (returns and feedback joined on) and, for
+people imported from a customer list, the contact rows that stand for them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from custsync.records import AccountId, BuyerInfo, BuyerKey, OrderStatus
+
+BuyerRef = tuple[AccountId, BuyerKey]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +32,27 @@ class OrderFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactFact:
+    """A person from an imported customer list: contact data without orders."""
+
+    account_id: AccountId
+    buyer_key: BuyerKey
+    buyer: BuyerInfo
+    seen_at: datetime  # when the list was imported: how recent this contact data is
+
+
+@dataclass(frozen=True, slots=True)
 class BuyerFacts:
-    """One marketplace buyer (account + buyer key) and every order stored for it."""
+    """One marketplace buyer (account + buyer key), every order stored for it and, for
+    imported people, their contact row."""
 
     account_id: AccountId
     buyer_key: BuyerKey
     marketplace: str
     is_weak_key: bool
     orders: tuple[OrderFact, ...]
+    contacts: tuple[ContactFact, ...] = ()
+
+    @property
+    def ref(self) -> BuyerRef:
+        return (self.account_id, self.buyer_key)

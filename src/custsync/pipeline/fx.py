@@ -37,6 +37,10 @@ class FxTable:
             table._rates.setdefault(rate.currency, []).append(rate.rate)
         return table
 
+    def schedule(self) -> dict[str, list[tuple[date, Decimal]]]:
+        """Currency → its rates as (valid from, rate), oldest first."""
+        return {c: list(zip(self._dates[c], self._rates[c], strict=True)) for c in self._dates}
+
     def convert(self, amount: Decimal, currency: str, on: date) -> Decimal:
         if currency == self.base_currency:
             return amount

@@ -1,11 +1,23 @@
-"""The golden record: the contact data a customer is shown with."""
+"""The golden record: the contact data a customer is shown with.
+
+Survivorship: per field the most recent non-empty value (orders by purchase time, imported
+contact rows by import time), except the name, which is the most frequent spelling (ties: the
+most recent); a marketplace relay alias is shown only when no personal e-mail is known, and
+junk e-mails never. Every e-mail and phone stays as an alternate.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from custsync.pipeline.facts import OrderFact
+from custsync.pipeline.facts import ContactFact, OrderFact
+from custsync.pipeline.normalize import EmailKind, email_kind, normalize_name
+from custsync.records import BuyerInfo
+
+_FIELDS = ("phone", "address", "zip", "city", "state", "country")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,26 +30,72 @@ class Contact:
     city: str | None = None
     state: str | None = None
     country: str | None = None
+    alternate_emails: tuple[str, ...] = ()
+    alternate_phones: tuple[str, ...] = ()
 
 
-def golden_contact(orders: Iterable[OrderFact]) -> Contact:
-    """Per field, the most recent non-empty value (orders newest first)."""
-    newest_first = sorted(orders, key=lambda o: (o.purchased_at, o.order_id), reverse=True)
-    values: dict[str, str | None] = {}
-    for order in newest_first:
-        buyer = order.buyer
-        address = ", ".join(p for p in (buyer.address_line1, buyer.address_line2) if p) or None
-        candidates = {
-            "name": buyer.name,
-            "email": buyer.email,
-            "phone": buyer.phone,
-            "address": address,
-            "zip": buyer.postal_code,
-            "city": buyer.city,
-            "state": buyer.state,
-            "country": buyer.country_code,
-        }
-        for key, value in candidates.items():
-            if values.get(key) is None and value and value.strip():
+def golden_contact(orders: Iterable[OrderFact], contacts: Iterable[ContactFact] = ()) -> Contact:
+    sightings = [(o.purchased_at, o.order_id, o.buyer) for o in orders]
+    sightings += [(c.seen_at, f"~{c.buyer_key}", c.buyer) for c in contacts]
+    newest_first = [info for _, _, info in sorted(sightings, key=lambda s: s[:2], reverse=True)]
+    values: dict[str, str] = {}
+    for info in newest_first:
+        for key, value in _fields(info).items():
+            if key not in values and value and value.strip():
                 values[key] = value
-    return Contact(**values)
+    emails = _emails(newest_first)
+    phones = _distinct(info.phone for info in newest_first)
+    return Contact(
+        name=_name(newest_first),
+        email=emails[0] if emails else None,
+        alternate_emails=tuple(emails),
+        alternate_phones=phones,
+        **{key: values.get(key) for key in _FIELDS},
+    )
+
+
+def _fields(info: BuyerInfo) -> dict[str, str | None]:
+    address = ", ".join(p for p in (info.address_line1, info.address_line2) if p) or None
+    return {
+        "phone": info.phone,
+        "address": address,
+        "zip": info.postal_code,
+        "city": info.city,
+        "state": info.state,
+        "country": info.country_code,
+    }
+
+
+def _name(newest_first: list[BuyerInfo]) -> str | None:
+    spellings = [
+        info.name.strip()
+        for info in newest_first
+        if info.name and normalize_name(info.name, company=info.company) is not None
+    ]
+    if not spellings:
+        return None
+    counts = Counter(spellings)
+    return max(spellings, key=lambda s: (counts[s], -spellings.index(s)))
+
+
+def _emails(newest_first: list[BuyerInfo]) -> list[str]:
+    personal = _distinct(i.email for i in newest_first if email_kind(i.email) is EmailKind.PERSONAL)
+    relay = _distinct(i.email for i in newest_first if email_kind(i.email) is EmailKind.RELAY)
+    return [*personal, *relay]
+
+
+def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value.strip():
+            seen.setdefault(value.strip(), None)
+    return tuple(seen)
+
+
+def latest_sighting(orders: Iterable[OrderFact], contacts: Iterable[ContactFact]) -> BuyerInfo:
+    """The buyer data as last seen (what a ``buyers`` row shows)."""
+    found: list[tuple[datetime, str, BuyerInfo]] = [
+        (o.purchased_at, o.order_id, o.buyer) for o in orders
+    ]
+    found += [(c.seen_at, "", c.buyer) for c in contacts]
+    return max(found, key=lambda s: s[:2])[2] if found else BuyerInfo()

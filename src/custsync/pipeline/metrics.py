@@ -62,3 +62,30 @@ def compute_metrics(orders: Sequence[OrderFact], fx: FxTable) -> Metrics:
         first_order_at=min(placed, default=None),
         last_order_at=max(placed, default=None),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotal:
+    """A customer's money in one original currency (orders not cancelled)."""
+
+    currency: str
+    orders: int
+    amount_spent: Decimal
+    discount_received: Decimal
+
+
+def currency_totals(orders: Sequence[OrderFact]) -> tuple[CurrencyTotal, ...]:
+    """The original-currency side of ``compute_metrics``: per currency, sorted by code."""
+    found: dict[str, list[OrderFact]] = {}
+    for order in orders:
+        if not order.status.is_cancelled:
+            found.setdefault(order.currency, []).append(order)
+    return tuple(
+        CurrencyTotal(
+            currency=currency,
+            orders=len(kept),
+            amount_spent=sum((o.total for o in kept), Decimal(0)).quantize(CENT),
+            discount_received=sum((o.discount for o in kept), Decimal(0)).quantize(CENT),
+        )
+        for currency, kept in sorted(found.items())
+    )

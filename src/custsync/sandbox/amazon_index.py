@@ -1,7 +1,7 @@
-"""The Amazon orders of a world, indexed for searchOrders and getOrder.
+"""The Amazon orders of a world, indexed for searchOrders, getOrder and the reports.
 
-Per account: orders by creation time, and every status change by time (packed as
-``at_s << 24 | position`` in one sorted ``array``), so a window is two bisections. The
+Per account: orders by creation time, and every status change, return and feedback by time
+(packed as ``at_s << 24 | position`` in sorted ``array``s), so a window is two bisections. The
 result of a query (its snapshot) is cached, so paging through it costs one slice per page.
 """
 
@@ -24,28 +24,44 @@ _CACHED_QUERIES = 16
 Match = tuple[SimOrder, StatusChange]
 
 
-class _AccountOrders:
+class AccountOrders:
     def __init__(self, orders: list[SimOrder]) -> None:
         if len(orders) > _POSITION_MASK:
             raise ValueError("too many orders in one account for the sandbox index")
         self.orders = orders  # creation order
         self.created_s = array("q", (order.created_at_s for order in orders))
-        self.changes = array(
-            "q",
-            sorted(
-                change.at_s << _POSITION_BITS | position
-                for position, order in enumerate(orders)
-                for change in order.history
-            ),
+        self.changes = _packed(
+            (change.at_s, position)
+            for position, order in enumerate(orders)
+            for change in order.history
+        )
+        self.returns = _packed(
+            (order.returns[0].returned_at_s, position)
+            for position, order in enumerate(orders)
+            if order.returns
+        )
+        self.feedback = _packed(
+            (order.feedback.left_at_s, position)
+            for position, order in enumerate(orders)
+            if order.feedback is not None
         )
 
     def candidates(self, query: SearchQuery) -> Iterable[int]:
         if query.by == "created":
             low = bisect.bisect_left(self.created_s, query.after_s)
             return range(low, bisect.bisect_right(self.created_s, query.before_s))
-        low = bisect.bisect_left(self.changes, query.after_s << _POSITION_BITS)
-        high = bisect.bisect_right(self.changes, query.before_s << _POSITION_BITS | _POSITION_MASK)
-        return sorted({self.changes[k] & _POSITION_MASK for k in range(low, high)})
+        return sorted(set(between(self.changes, query.after_s, query.before_s)))
+
+
+def between(packed: array[int], after_s: int, before_s: int) -> list[int]:
+    """Positions of the packed events with ``after_s <= at_s <= before_s``, in time order."""
+    low = bisect.bisect_left(packed, after_s << _POSITION_BITS)
+    high = bisect.bisect_right(packed, before_s << _POSITION_BITS | _POSITION_MASK)
+    return [packed[k] & _POSITION_MASK for k in range(low, high)]
+
+
+def _packed(events: Iterable[tuple[int, int]]) -> array[int]:
+    return array("q", sorted(at_s << _POSITION_BITS | position for at_s, position in events))
 
 
 class OrderBook:
@@ -56,12 +72,15 @@ class OrderBook:
             if order.account.kind is MarketplaceKind.AMAZON:
                 by_account.setdefault(order.account.id, []).append(order)
                 self._by_id[order.order_id] = order
-        self._accounts = {key: _AccountOrders(value) for key, value in by_account.items()}
+        self._accounts = {key: AccountOrders(value) for key, value in by_account.items()}
         self._cache: OrderedDict[tuple[str, str, int], list[Match]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    def account(self, account_id: str) -> AccountOrders | None:
+        return self._accounts.get(account_id)
 
     def get(self, account_id: str, order_id: str) -> SimOrder | None:
         order = self._by_id.get(order_id)

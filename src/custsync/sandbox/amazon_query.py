@@ -97,17 +97,17 @@ def parse_search(
         raise InvalidQuery(f"unknown parameter {unknown[0]}")
     now_s = int(now.timestamp())
     by, after_s, before_given = _window(params, now_s)
-    marketplaces = _list(params, "marketplaceIds") or list(account.marketplace_ids)
+    marketplaces = list_values(params, "marketplaceIds") or list(account.marketplace_ids)
     foreign = [mp for mp in marketplaces if mp not in account.marketplace_ids]
     if foreign or len(marketplaces) > 50:
         raise InvalidQuery(f"marketplaceIds: {foreign[0] if foreign else 'too many'} is not valid")
-    statuses = _enum(params, "fulfillmentStatuses", FULFILLMENT_STATUSES)
-    fulfilled_by = _enum(params, "fulfilledBy", FULFILLED_BY)
+    statuses = enum_values(params, "fulfillmentStatuses", FULFILLMENT_STATUSES)
+    fulfilled_by = enum_values(params, "fulfilledBy", FULFILLED_BY)
     fingerprint = _fingerprint(
         account.id, by, after_s, before_given, marketplaces, statuses, fulfilled_by
     )
     offset, before_s = 0, before_given if before_given is not None else now_s - LAG_S
-    token = _single(params, "paginationToken")
+    token = single_value(params, "paginationToken")
     if token is not None:
         offset, before_s = _resume(signer, token, fingerprint, now_s)
     return SearchQuery(
@@ -118,7 +118,7 @@ def parse_search(
         statuses=statuses,
         fulfilled_by=fulfilled_by,
         page_size=_page_size(params),
-        included=_enum(params, "includedData", INCLUDED_DATA),
+        included=enum_values(params, "includedData", INCLUDED_DATA),
         offset=offset,
         fingerprint=fingerprint,
     )
@@ -129,25 +129,25 @@ def parse_included(params: Mapping[str, Sequence[str]]) -> frozenset[str]:
     unknown = sorted(set(params) - {"includedData"})
     if unknown:
         raise InvalidQuery(f"unknown parameter {unknown[0]}")
-    return _enum(params, "includedData", INCLUDED_DATA)
+    return enum_values(params, "includedData", INCLUDED_DATA)
 
 
 def _window(
     params: Mapping[str, Sequence[str]], now_s: int
 ) -> tuple[Literal["created", "lastUpdated"], int, int | None]:
-    created_after = _single(params, "createdAfter")
-    updated_after = _single(params, "lastUpdatedAfter")
+    created_after = single_value(params, "createdAfter")
+    updated_after = single_value(params, "lastUpdatedAfter")
     if (created_after is None) == (updated_after is None):
         raise InvalidQuery("exactly one of createdAfter and lastUpdatedAfter is required")
     by: Literal["created", "lastUpdated"] = (
         "created" if created_after is not None else "lastUpdated"
     )
     other = "lastUpdated" if by == "created" else "created"
-    if _single(params, f"{other}Before") is not None:
+    if single_value(params, f"{other}Before") is not None:
         raise InvalidQuery(f"{by}After cannot be combined with {other}Before")
     after_text = created_after if created_after is not None else updated_after
     after_s = math.ceil(_timestamp(after_text or "", f"{by}After"))
-    before_text = _single(params, f"{by}Before")
+    before_text = single_value(params, f"{by}Before")
     before_s = None
     if before_text is not None:
         before_s = math.floor(_timestamp(before_text, f"{by}Before"))
@@ -178,7 +178,7 @@ def _timestamp(text: str, name: str) -> float:
 
 
 def _page_size(params: Mapping[str, Sequence[str]]) -> int:
-    text = _single(params, "maxResultsPerPage")
+    text = single_value(params, "maxResultsPerPage")
     if text is None:
         return MAX_PAGE_SIZE
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
@@ -186,7 +186,7 @@ def _page_size(params: Mapping[str, Sequence[str]]) -> int:
     return int(text)
 
 
-def _single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+def single_value(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     values = params.get(name)
     if not values:
         return None
@@ -195,15 +195,15 @@ def _single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     return values[0]
 
 
-def _list(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
+def list_values(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
     """Comma-separated and/or repeated: ``a,b`` or ``x=a&x=b``."""
     return [item for value in params.get(name, ()) for item in value.split(",") if item]
 
 
-def _enum(
+def enum_values(
     params: Mapping[str, Sequence[str]], name: str, allowed: frozenset[str]
 ) -> frozenset[str]:
-    values = frozenset(_list(params, name))
+    values = frozenset(list_values(params, name))
     wrong = sorted(values - allowed)
     if wrong:
         raise InvalidQuery(f"{name}: {wrong[0]} is not a valid value")

@@ -6,12 +6,12 @@ application (client id and secret) serves every account; each account has its re
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from urllib.parse import parse_qs
 
+from custsync.sandbox.access import AccessTokens, TokenCheck
 from custsync.sandbox.catalog import Account
 from custsync.sandbox.responses import ApiResponse
 
@@ -19,8 +19,6 @@ CLIENT_ID = "amzn1.application-oa2-client.custsync-sandbox"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.custsync-sandbox-not-a-secret"  # noqa: S105 - sandbox only
 ACCESS_TOKEN_TTL_S = 3600
 OPERATION = "token"
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +35,12 @@ def credentials_for(account: Account) -> LwaCredentials:
 class TokenIssuer:
     """Answers ``POST /auth/o2/token`` and says which account an access token belongs to."""
 
-    def __init__(self, accounts: Iterable[Account], clock: Clock) -> None:
+    def __init__(self, accounts: Iterable[Account], tokens: AccessTokens) -> None:
         self._by_refresh = {credentials_for(a).refresh_token: a for a in accounts}
-        self._clock = clock
-        self._issued: dict[str, tuple[Account, float]] = {}
-        self._lock = threading.Lock()
+        self._tokens = tokens
 
-    def exchange(self, form: Mapping[str, str]) -> ApiResponse:
+    def exchange(self, headers: Mapping[str, str], body: bytes) -> ApiResponse:
+        form = read_form(headers, body)
         if form.get("grant_type") != "refresh_token":
             return _lwa_error(400, "unsupported_grant_type", "Only refresh_token is supported.")
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
@@ -51,19 +48,27 @@ class TokenIssuer:
         account = self._by_refresh.get(form.get("refresh_token", ""))
         if account is None:
             return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter.")
-        token = f"Atza|{secrets.token_urlsafe(32)}"
-        with self._lock:
-            self._issued[token] = (account, self._clock().timestamp() + ACCESS_TOKEN_TTL_S)
-        body = {"access_token": token, "token_type": "bearer", "expires_in": ACCESS_TOKEN_TTL_S}
-        return ApiResponse(200, body, operation=OPERATION, account=account.id)
+        body_out = {
+            "access_token": self._tokens.issue(account),
+            "token_type": "bearer",
+            "expires_in": ACCESS_TOKEN_TTL_S,
+        }
+        return ApiResponse(200, body_out, operation=OPERATION, account=account.id)
 
-    def account_for(self, access_token: str | None) -> Account | None:
-        """The account of a valid, unexpired access token."""
-        with self._lock:
-            found = self._issued.get(access_token or "")
-        if found is None or found[1] <= self._clock().timestamp():
-            return None
-        return found[0]
+    def check(self, access_token: str | None) -> TokenCheck:
+        return self._tokens.check(access_token)
+
+
+def read_form(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """A token request: form-encoded (LWA, eBay), or JSON (some official Amazon clients)."""
+    text = body.decode("utf-8", "replace")
+    if headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return {key: values[-1] for key, values in parse_qs(text).items()}
 
 
 def _lwa_error(status: int, error: str, description: str) -> ApiResponse:

@@ -3,14 +3,17 @@
 Money is held in minor units (``int``) and read as ``Decimal`` through ``to_money``; every
 total is exact: line total = items + shipping + tax - discount, order total = sum of lines.
 Times are epoch seconds (UTC); nothing happens after the world's end.
+
+The value types are ``NamedTuple``s: immutable like frozen dataclasses, but created about four
+times faster, which matters at a million orders per run (``World.iter_orders``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from custsync.sandbox.catalog import Account, Marketplace, Product, to_money
 from custsync.sandbox.people import Person
@@ -34,14 +37,12 @@ class Exposure(StrEnum):
     HIDDEN = "hidden"  # neither buyer nor recipient (restricted data, guest checkout)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusChange:
+class StatusChange(NamedTuple):
     status: Status
     at_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     item_id: str
     product: Product
     qty: int
@@ -60,8 +61,7 @@ class Line:
         return self.items_minor + self.shipping_minor + self.tax_minor - self.discount_minor
 
 
-@dataclass(frozen=True, slots=True)
-class Return:
+class Return(NamedTuple):
     return_id: str
     sku: str
     qty: int
@@ -69,8 +69,7 @@ class Return:
     returned_at_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class Feedback:
+class Feedback(NamedTuple):
     rating: int
     comment: str | None
     left_at_s: int
@@ -80,9 +79,8 @@ class Feedback:
         return self.rating <= 2
 
 
-@dataclass(frozen=True, slots=True)
-class SimOrder:
-    index: int
+class SimOrder(NamedTuple):
+    number: int  # position in the world's creation order (0-based)
     order_id: str
     account: Account
     marketplace: Marketplace

@@ -49,9 +49,44 @@ def profile_name(seed: int, person: Person, account: Account) -> str:
     return person.full_name
 
 
+def profile_parts(seed: int, person: Person, account: Account) -> tuple[str, str]:
+    """First and last name as the person typed them into ``account`` (Shopify customer)."""
+    if person.is_hostile:
+        return person.first, person.last
+    rng = Random(f"{seed}:{person.index}:{account.id}:parts")
+    first, last = person.first, person.last
+    nicknames = NICKNAMES.get(first, ())
+    if person.has(Trait.NICKNAME) and nicknames and rng.random() < 0.6:
+        first = nicknames[int(rng.random() * len(nicknames))]
+    draw = rng.random()
+    if draw < 0.05:
+        return first.lower(), last.lower()
+    if draw < 0.10:
+        return ascii_fold(first), ascii_fold(last)
+    if draw < 0.13:
+        return f" {first}", f"{last} "
+    return first, last
+
+
+def account_email(seed: int, person: Person, account: Account) -> str:
+    """The address the person gave ``account``: the main one, or (stably) the second one."""
+    second = person.email2
+    if second is not None and Random(f"{seed}:{person.index}:{account.id}:email").random() < 0.5:
+        return second
+    return person.email
+
+
+def e164(person: Person) -> str | None:
+    """The person's phone number in E.164 (``+14155550100``), as Shopify stores it."""
+    if person.phone is None:
+        return None
+    code = {"US": "1", "CA": "1", "GB": "44", "DE": "49"}[person.country]
+    return f"+{code}{person.phone}"
+
+
 def ship_to(seed: int, order: SimOrder) -> Contact:
     """The recipient of ``order``: the address the person had then, in one of its spellings."""
-    rng = Random(f"{seed}:{order.index}:ship-to")
+    rng = Random(f"{seed}:{order.number}:ship-to")
     person = order.person
     address = person.address_at(order.created_at_s)
     line1, line2 = _address_lines(rng, address)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from random import Random
+from typing import NamedTuple
 
 from custsync.records import MarketplaceKind
 from custsync.sandbox import keys
@@ -50,11 +51,10 @@ COMMENTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Purchase:
+class Purchase(NamedTuple):
     """Who buys where and when; ``shop`` turns it into an order."""
 
-    index: int
+    number: int  # the order's position in the world
     person: Person
     account: Account
     marketplace: Marketplace
@@ -62,48 +62,62 @@ class Purchase:
 
 
 def shop(rng: Random, seed: int, purchase: Purchase, end_s: int) -> SimOrder:
+    """The order of ``purchase`` (draws from ``rng`` in a fixed order: the world depends on it)."""
     person, account, marketplace = purchase.person, purchase.account, purchase.marketplace
-    is_amazon = account.kind is MarketplaceKind.AMAZON
-    fba = is_amazon and rng.random() < FBA_SHARE
+    kind = account.kind
+    fba = kind is MarketplaceKind.AMAZON and rng.random() < FBA_SHARE
     history = _history(rng, purchase.created_at_s, end_s, fba=fba)
     lines = _lines(rng, seed, purchase, fba=fba)
     exposure = _exposure(rng, person, account, fba=fba)
-    shipped = history[-1].at_s if history[-1].status is Status.SHIPPED else None
+    last = history[-1]
+    shipped = last.at_s if last.status is Status.SHIPPED else None
+    returns = _returns(rng, purchase, lines, shipped, end_s)
+    feedback = _feedback(rng, person, shipped, end_s)
+    if kind is MarketplaceKind.SHOPIFY:
+        feedback = None  # drawn all the same (the world stays put), but Shopify has no ratings
+    buyer_key = None
+    if exposure is Exposure.FULL:
+        buyer_key = keys.buyer_key(seed, person, account, marketplace)
     return SimOrder(
-        index=purchase.index,
-        order_id=keys.order_id(purchase.index, seed, account, marketplace),
-        account=account,
-        marketplace=marketplace,
-        person=person,
-        history=history,
-        lines=lines,
-        is_fulfilled_by_amazon=fba,
-        exposure=exposure,
-        buyer_key=(
-            keys.buyer_key(seed, person, account, marketplace)
-            if exposure is Exposure.FULL
-            else None
-        ),
-        returns=_returns(rng, purchase, lines, shipped, end_s),
-        feedback=_feedback(rng, person, shipped, end_s),
+        purchase.number,
+        keys.order_id(purchase.number, seed, account, marketplace),
+        account,
+        marketplace,
+        person,
+        history,
+        lines,
+        fba,
+        exposure,
+        buyer_key,
+        returns,
+        feedback,
     )
 
 
 def _history(rng: Random, created_s: int, end_s: int, *, fba: bool) -> tuple[StatusChange, ...]:
-    steps = [StatusChange(Status.PENDING, created_s)]
+    created = StatusChange(Status.PENDING, created_s)
+    steps: tuple[StatusChange, ...]
     if rng.random() < CANCEL_SHARE:
         at_s = created_s + between(rng, 10 * MINUTE, 6 * HOUR)
         if not fba and rng.random() < 0.5:
             unshipped_s = created_s + between(rng, MINUTE, 5 * MINUTE)
-            steps.append(StatusChange(Status.UNSHIPPED, unshipped_s))
-        steps.append(StatusChange(Status.CANCELLED, at_s))
+            steps = (created, StatusChange(Status.UNSHIPPED, unshipped_s))
+        else:
+            steps = (created,)
+        steps += (StatusChange(Status.CANCELLED, at_s),)
     elif fba:
-        steps.append(StatusChange(Status.SHIPPED, created_s + between(rng, 2 * HOUR, 36 * HOUR)))
+        shipped_s = created_s + between(rng, 2 * HOUR, 36 * HOUR)
+        steps = (created, StatusChange(Status.SHIPPED, shipped_s))
     else:
         unshipped_s = created_s + between(rng, 5 * MINUTE, 2 * HOUR)
-        steps.append(StatusChange(Status.UNSHIPPED, unshipped_s))
         shipped_s = unshipped_s + between(rng, 4 * HOUR, 72 * HOUR)
-        steps.append(StatusChange(Status.SHIPPED, shipped_s))
+        steps = (
+            created,
+            StatusChange(Status.UNSHIPPED, unshipped_s),
+            StatusChange(Status.SHIPPED, shipped_s),
+        )
+    if steps[-1].at_s <= end_s:
+        return steps
     return tuple(step for step in steps if step.at_s <= end_s)
 
 
@@ -129,25 +143,28 @@ def _price_list(marketplace: Marketplace) -> _PriceList:
 
 def _lines(rng: Random, seed: int, purchase: Purchase, *, fba: bool) -> tuple[Line, ...]:
     prices = _PRICE_LISTS[purchase.marketplace.id]
+    shelf = prices.prices
     draw = rng.random()
     count = 1 if draw < 0.6 else 2 if draw < 0.85 else 3 if draw < 0.95 else 4
     picked = _distinct_products(rng, count)
-    quantities = [_quantity(rng, purchase.person) for _ in picked]
-    promo = _promotion(rng, purchase.person)
+    traits = purchase.person.traits
+    quantities = [_quantity(rng, traits) for _ in picked]
+    promo = _promotion(rng, traits)
     items_minor = 0
     for product, qty in zip(picked, quantities, strict=True):
-        items_minor += prices.prices[product] * qty
+        items_minor += shelf[product] * qty
     shipping = 0
     if not fba and items_minor < prices.free_shipping_from:
         shipping = pick(rng, prices.shipping_fees)
-    item_base = keys.order_item_base(purchase.index, seed)
+    item_base = keys.order_item_base(purchase.number, seed)
+    code = promo.code if promo else None
+    tax_bp = prices.tax_basis_points
     lines = []
     for number, product in enumerate(picked):
-        qty, price = quantities[number], prices.prices[product]
+        qty, price = quantities[number], shelf[product]
         line_shipping = 0 if number else shipping
         discount = _discount(promo, price * qty, line_shipping)
-        tax = ((price * qty + line_shipping - discount) * prices.tax_basis_points + 5000) // 10000
-        code = promo.code if promo else None
+        tax = ((price * qty + line_shipping - discount) * tax_bp + 5000) // 10000
         item_id = f"{item_base}{number + 1:02d}"
         lines.append(
             Line(item_id, PRODUCTS[product], qty, price, line_shipping, tax, discount, code)
@@ -173,15 +190,15 @@ def _price(usd_cents: int, fx: float) -> int:
 _PRICE_LISTS = {mp.id: _price_list(mp) for account in ACCOUNTS for mp in account.marketplaces}
 
 
-def _quantity(rng: Random, person: Person) -> int:
-    if person.has(Trait.BUSINESS):
+def _quantity(rng: Random, traits: int) -> int:
+    if traits & Trait.BUSINESS:
         return between(rng, 1, 10)
     draw = rng.random()
     return 1 if draw < 0.72 else 2 if draw < 0.92 else between(rng, 3, 5)
 
 
-def _promotion(rng: Random, person: Person) -> Promotion | None:
-    odds = 0.55 if person.has(Trait.PROMO_HUNTER) else 0.07
+def _promotion(rng: Random, traits: int) -> Promotion | None:
+    odds = 0.55 if traits & Trait.PROMO_HUNTER else 0.07
     return pick(rng, PROMOTIONS) if rng.random() < odds else None
 
 
@@ -203,7 +220,7 @@ def _exposure(rng: Random, person: Person, account: Account, *, fba: bool) -> Ex
         return Exposure.HIDDEN
     if fba:
         return Exposure.NO_EMAIL
-    if person.has(Trait.BUSINESS) and rng.random() < BUSINESS_RELAY_SHARE:
+    if person.traits & Trait.BUSINESS and rng.random() < BUSINESS_RELAY_SHARE:
         return Exposure.BUSINESS_RELAY
     return Exposure.FULL
 
@@ -211,7 +228,7 @@ def _exposure(rng: Random, person: Person, account: Account, *, fba: bool) -> Ex
 def _returns(
     rng: Random, purchase: Purchase, lines: tuple[Line, ...], shipped_s: int | None, end_s: int
 ) -> tuple[Return, ...]:
-    odds = 0.6 if purchase.person.has(Trait.SERIAL_RETURNER) else 0.03
+    odds = 0.6 if purchase.person.traits & Trait.SERIAL_RETURNER else 0.03
     if shipped_s is None or rng.random() >= odds:
         return ()
     at_s = shipped_s + between(rng, 2 * DAY, 30 * DAY)
@@ -220,18 +237,18 @@ def _returns(
     returned = [line for n, line in enumerate(lines) if n == 0 or rng.random() < 0.5]
     return tuple(
         Return(
-            return_id=f"R{purchase.index:09d}-{n}",
-            sku=line.product.sku,
-            qty=between(rng, 1, line.qty),
-            reason=pick(rng, RETURN_REASONS),
-            returned_at_s=at_s,
+            f"R{purchase.number:09d}-{n}",
+            line.product.sku,
+            between(rng, 1, line.qty),
+            pick(rng, RETURN_REASONS),
+            at_s,
         )
         for n, line in enumerate(returned, start=1)
     )
 
 
 def _feedback(rng: Random, person: Person, shipped_s: int | None, end_s: int) -> Feedback | None:
-    grumpy = person.has(Trait.GRUMPY)
+    grumpy = person.traits & Trait.GRUMPY
     if shipped_s is None or rng.random() >= (0.5 if grumpy else 0.12):
         return None
     at_s = shipped_s + between(rng, DAY, 20 * DAY)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from custsync.sandbox.catalog import to_money
-from custsync.sandbox.orders import SimOrder
+from custsync.sandbox.orders import SimOrder, Status
 from custsync.sandbox.people import person_id
-from custsync.sandbox.world import World
+from custsync.sandbox.world import World, collector_paused
 
 PEOPLE_HEADER = ("person_id", "account_id", "marketplace", "buyer_key")
 ORDERS_HEADER = ("order_id", "account_id", "person_id")
@@ -55,18 +55,25 @@ class PersonMetrics:
     returned_units: int = 0
 
     def add(self, order: SimOrder) -> None:
-        if not order.is_cancelled:
+        if order.history[-1].status is not Status.CANCELLED:
             self.orders += 1
             for line in order.lines:
-                self.units += line.qty
-                self.spent_minor += line.total_minor
-                self.discount_minor += line.discount_minor
+                qty = line.qty
+                self.units += qty
+                discount = line.discount_minor
+                self.spent_minor += (
+                    line.unit_price_minor * qty + line.shipping_minor + line.tax_minor - discount
+                )
+                self.discount_minor += discount
                 if line.promo_code:
-                    self.promo_codes = self.promo_codes or set()
+                    if self.promo_codes is None:
+                        self.promo_codes = set()
                     self.promo_codes.add(line.promo_code)
-        if order.feedback is not None and order.feedback.is_negative:
+        feedback = order.feedback
+        if feedback is not None and feedback.rating <= 2:
             self.negative_feedbacks += 1
-        self.returned_units += order.returned_units
+        for item in order.returns:
+            self.returned_units += item.qty
 
 
 @dataclass(slots=True)
@@ -77,10 +84,10 @@ class Truth:
     metrics: dict[MetricsKey, PersonMetrics] = field(default_factory=dict)
 
     def add(self, order: SimOrder) -> None:
-        person, account_id = order.person.index, order.account.id
+        person, account_id, marketplace = order.person.index, order.account.id, order.marketplace
         if order.buyer_key is not None:
-            self.keys.add((person, account_id, order.marketplace.id, order.buyer_key))
-        key = (person, account_id, order.currency)
+            self.keys.add((person, account_id, marketplace.id, order.buyer_key))
+        key = (person, account_id, marketplace.currency)
         entry = self.metrics.get(key)
         if entry is None:
             entry = self.metrics[key] = PersonMetrics()
@@ -110,9 +117,10 @@ def write_truth(world: World, out_dir: Path) -> None:
     """Write ``people.csv``, ``orders.csv`` and ``metrics.csv`` into ``out_dir`` (created)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     truth = Truth()
-    _write_csv(out_dir / "orders.csv", ORDERS_HEADER, _order_rows(world, truth))
-    _write_csv(out_dir / "people.csv", PEOPLE_HEADER, truth.people_rows())
-    _write_csv(out_dir / "metrics.csv", METRICS_HEADER, truth.metrics_rows())
+    with collector_paused():
+        _write_csv(out_dir / "orders.csv", ORDERS_HEADER, _order_rows(world, truth))
+        _write_csv(out_dir / "people.csv", PEOPLE_HEADER, truth.people_rows())
+        _write_csv(out_dir / "metrics.csv", METRICS_HEADER, truth.metrics_rows())
 
 
 def _order_rows(world: World, truth: Truth) -> Iterator[tuple[str, str, str]]:

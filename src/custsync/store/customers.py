@@ -1,161 +1,83 @@
-"""Reading buyer facts for the pipeline and writing buyers and customers back."""
+"""Which buyers need resolving, and writing customers, their buyers and totals back."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, Select, delete, insert, select, union
 
-from custsync.pipeline.facts import BuyerFacts, OrderFact
+from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.fx import FxRate
-from custsync.pipeline.merge import Contact
-from custsync.pipeline.metrics import Metrics
-from custsync.records import AccountId, BuyerInfo, BuyerKey, CustomerId, OrderStatus
+from custsync.pipeline.merge import Contact, latest_sighting
+from custsync.pipeline.metrics import CurrencyTotal, Metrics
+from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
+from custsync.store.facts import load_buyer_facts
+from custsync.store.refs import pair_filters
 
-BuyerRef = tuple[AccountId, BuyerKey]
+__all__ = ["BuyerRef", "load_buyer_facts"]
 CHUNK = 400
 
 
 def all_buyer_refs(store: Store) -> list[BuyerRef]:
-    """Every (account, buyer key) that has an order."""
-    o = schema.orders
+    """Every (account, buyer key) that has an order or an imported contact row."""
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(o.c.account_id, o.c.buyer_key).where(o.c.buyer_key.is_not(None)).distinct()
-        )
-        return sorted((AccountId(a), BuyerKey(k)) for a, k in rows)
+        return all_refs(conn)
+
+
+def all_refs(conn: Connection) -> list[BuyerRef]:
+    o, c = schema.orders, schema.contacts
+    query = union(
+        select(o.c.account_id, o.c.buyer_key).where(o.c.buyer_key.is_not(None)),
+        select(c.c.account_id, c.c.buyer_key),
+    )
+    return sorted((AccountId(a), BuyerKey(k)) for a, k in conn.execute(query))
 
 
 def stale_buyer_refs(store: Store) -> list[BuyerRef]:
-    """Buyers whose customer is missing or older than one of their stored orders.
+    """Buyers whose customer is missing or older than one of their stored orders, or than a
+    return, feedback or promo use of one of their orders.
 
     This is what makes customer refresh crash-safe: a sync that stored pages but died before
-    refreshing leaves its buyers stale, and the next refresh picks them up.
+    refreshing leaves its buyers stale, and the next refresh picks them up. Imported contacts
+    newer than their buyer row are stale too. (A store that never resolved identities gets a
+    full resolution on its first refresh: ``resolve``.)
     """
     o, b = schema.orders, schema.buyers
-    query = (
+    joined = o.outerjoin(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
+    queries = [
         select(o.c.account_id, o.c.buyer_key)
-        .select_from(
-            o.outerjoin(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
-        )
+        .select_from(joined)
         .where(o.c.buyer_key.is_not(None))
         .where(b.c.buyer_key.is_(None) | (o.c.ingested_at > b.c.updated_at))
-        .distinct()
-    )
+    ]
+    for event in (schema.returns, schema.feedback, schema.promo_uses):
+        on_order = (event.c.account_id == o.c.account_id) & (event.c.order_id == o.c.order_id)
+        queries.append(
+            select(o.c.account_id, o.c.buyer_key)
+            .select_from(joined.join(event, on_order))
+            .where(o.c.buyer_key.is_not(None), b.c.buyer_key.is_not(None))
+            .where(event.c.ingested_at > b.c.updated_at)
+        )
+    queries += _stale_identity_queries()
     with store.engine.connect() as conn:
-        return sorted((AccountId(a), BuyerKey(k)) for a, k in conn.execute(query))
+        rows = conn.execute(union(*queries))
+        return sorted((AccountId(a), BuyerKey(k)) for a, k in rows)
 
 
-def load_buyer_facts(store: Store, refs: Sequence[BuyerRef]) -> Iterator[BuyerFacts]:
-    """Facts for ``refs`` in chunks, each buyer with all its orders, returns and feedback."""
-    with store.engine.connect() as conn:
-        for start in range(0, len(refs), CHUNK):
-            yield from _facts_for(conn, refs[start : start + CHUNK])
-
-
-def _facts_for(conn: Connection, refs: Sequence[BuyerRef]) -> Iterator[BuyerFacts]:
-    o = schema.orders
-    rows = (
-        conn.execute(select(o).where(tuple_(o.c.account_id, o.c.buyer_key).in_(list(refs))))
-        .mappings()
-        .all()
-    )
-    order_keys = [(r["account_id"], r["order_id"]) for r in rows]
-    codes = _promo_codes(conn, order_keys)
-    returned = _per_order_sum(conn, schema.returns, schema.returns.c.qty, order_keys)
-    negative = _negative_feedback(conn, order_keys)
-    grouped: dict[BuyerRef, list[OrderFact]] = defaultdict(list)
-    meta: dict[BuyerRef, tuple[str, bool]] = {}
-    for r in rows:
-        ref = (AccountId(r["account_id"]), BuyerKey(r["buyer_key"]))
-        key = (r["account_id"], r["order_id"])
-        grouped[ref].append(
-            _order_fact(r, codes.get(key, frozenset()), returned.get(key, 0), negative.get(key, 0))
-        )
-        meta[ref] = (r["marketplace"], bool(r["is_weak_key"]))
-    for ref in sorted(grouped):
-        marketplace, is_weak = meta[ref]
-        yield BuyerFacts(ref[0], ref[1], marketplace, is_weak, tuple(grouped[ref]))
-
-
-def _order_fact(r: Any, codes: frozenset[str], returned: int, negative: int) -> OrderFact:
-    buyer = BuyerInfo(**{name: r[f"buyer_{name}"] for name in schema.BUYER_FIELDS})
-    return OrderFact(
-        account_id=AccountId(r["account_id"]),
-        marketplace=r["marketplace"],
-        order_id=r["order_id"],
-        buyer_key=BuyerKey(r["buyer_key"]),
-        status=OrderStatus(r["status"]),
-        purchased_at=r["purchased_at"],
-        updated_at=r["updated_at"],
-        currency=r["currency"],
-        total=r["total"],
-        discount=r["discount"],
-        units=r["units"],
-        promo_codes=codes,
-        buyer=buyer,
-        returned_units=returned,
-        negative_feedbacks=negative,
-    )
-
-
-def _promo_codes(
-    conn: Connection, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], frozenset[str]]:
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    lines, uses = schema.order_lines, schema.promo_uses
-    for chunk in _chunks(keys):
-        for a, oid, codes in conn.execute(
-            select(lines.c.account_id, lines.c.order_id, lines.c.promo_codes).where(
-                tuple_(lines.c.account_id, lines.c.order_id).in_(chunk), lines.c.promo_codes != ""
-            )
-        ):
-            found[(a, oid)].update(codes.split(";"))
-        for a, oid, code in conn.execute(
-            select(uses.c.account_id, uses.c.order_id, uses.c.code).where(
-                tuple_(uses.c.account_id, uses.c.order_id).in_(chunk)
-            )
-        ):
-            found[(a, oid)].add(code)
-    return {key: frozenset(codes) for key, codes in found.items()}
-
-
-def _per_order_sum(
-    conn: Connection, table: Any, column: Any, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(keys):
-        query = (
-            select(table.c.account_id, table.c.order_id, func.sum(column))
-            .where(tuple_(table.c.account_id, table.c.order_id).in_(chunk))
-            .group_by(table.c.account_id, table.c.order_id)
-        )
-        for a, oid, total in conn.execute(query):
-            found[(a, oid)] = int(total or 0)
-    return found
-
-
-def _negative_feedback(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    f = schema.feedback
-    found: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(keys):
-        query = select(f.c.account_id, f.c.order_id).where(
-            tuple_(f.c.account_id, f.c.order_id).in_(chunk), f.c.rating <= 2
-        )
-        for a, oid in conn.execute(query):
-            found[(a, oid)] = found.get((a, oid), 0) + 1
-    return found
-
-
-def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+def _stale_identity_queries() -> list[Select[Any]]:
+    c, b = schema.contacts, schema.buyers
+    on_buyer = (b.c.account_id == c.c.account_id) & (b.c.buyer_key == c.c.buyer_key)
+    return [
+        select(c.c.account_id, c.c.buyer_key)
+        .select_from(c.outerjoin(b, on_buyer))
+        .where(b.c.buyer_key.is_(None) | (c.c.imported_at > b.c.updated_at)),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,28 +86,49 @@ class CustomerRecord:
     contact: Contact
     metrics: Metrics
     buyers: tuple[BuyerFacts, ...]
+    totals: tuple[CurrencyTotal, ...] = ()
+    profiles: Mapping[BuyerRef, str] = field(default_factory=dict)  # JSON per buyer
 
 
 def save_customers(store: Store, records: Sequence[CustomerRecord], *, now: datetime) -> None:
     """Replace the given customers and the buyer rows that point at them, in one transaction."""
-    if not records:
-        return
     with store.begin() as conn:
-        ids = [r.customer_id for r in records]
-        refs = [(b.account_id, b.buyer_key) for r in records for b in r.buyers]
-        for chunk in _chunks(ids):
-            conn.execute(delete(schema.customers).where(schema.customers.c.customer_id.in_(chunk)))
-        for chunk in _chunks(refs):
-            conn.execute(
-                delete(schema.buyers).where(
-                    tuple_(schema.buyers.c.account_id, schema.buyers.c.buyer_key).in_(chunk)
-                )
-            )
-        conn.execute(insert(schema.customers), [_customer_row(r, now) for r in records])
-        conn.execute(
-            insert(schema.buyers),
-            [_buyer_row(r.customer_id, b, now) for r in records for b in r.buyers],
-        )
+        write_customers(conn, records, {}, now=now)
+
+
+def write_customers(
+    conn: Connection,
+    records: Sequence[CustomerRecord],
+    merged_into: Mapping[CustomerId, CustomerId],
+    *,
+    now: datetime,
+    currency: str = "USD",
+) -> None:
+    """Replace ``records`` and their buyer rows; each id of ``merged_into`` stays only as a
+    pointer to the customer that took its buyers (notes and watchlist entries follow it)."""
+    c, t, b = schema.customers, schema.customer_totals, schema.buyers
+    ids = sorted({r.customer_id for r in records} | set(merged_into))
+    refs = [(x.account_id, x.buyer_key) for r in records for x in r.buyers]
+    for chunk in _chunks(ids):
+        conn.execute(delete(c).where(c.c.customer_id.in_(chunk)))
+        conn.execute(delete(t).where(t.c.customer_id.in_(chunk)))
+    for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
+        conn.execute(delete(b).where(where))
+    rows = [_customer_row(r, now) for r in records]
+    rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
+    for chunk in _chunks(rows, 2000):
+        conn.execute(insert(c), chunk)
+    buyer_rows = [_buyer_row(r, x, now) for r in records for x in r.buyers]
+    for chunk in _chunks(buyer_rows, 2000):
+        conn.execute(insert(b), chunk)
+    totals = [_total_row(r.customer_id, total) for r in records for total in r.totals]
+    for chunk in _chunks(totals, 2000):
+        conn.execute(insert(t), chunk)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:
@@ -217,17 +160,65 @@ def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _buyer_row(customer_id: CustomerId, buyer: BuyerFacts, now: datetime) -> dict[str, Any]:
-    latest = max(buyer.orders, key=lambda o: (o.purchased_at, o.order_id)).buyer
+def _tombstone(old: CustomerId, new: CustomerId, currency: str, now: datetime) -> dict[str, Any]:
+    zero = Decimal(0)
+    empty = Metrics(0, 0, zero, currency, zero, (), 0, 0, (), None, None)
+    row = _customer_row(CustomerRecord(old, Contact(), empty, ()), now)
+    return row | {"merged_into": new}
+
+
+def _buyer_row(record: CustomerRecord, buyer: BuyerFacts, now: datetime) -> dict[str, Any]:
+    latest = latest_sighting(buyer.orders, buyer.contacts)
     return {
         "account_id": buyer.account_id,
         "buyer_key": buyer.buyer_key,
         "marketplace": buyer.marketplace,
-        "customer_id": customer_id,
+        "customer_id": record.customer_id,
         "is_weak_key": buyer.is_weak_key,
         **{name: getattr(latest, name) for name in schema.BUYER_FIELDS},
         "updated_at": now,
+        "profile": record.profiles.get((buyer.account_id, buyer.buyer_key)),
     }
+
+
+def _total_row(customer_id: CustomerId, total: CurrencyTotal) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "currency": total.currency,
+        "orders": total.orders,
+        "amount_spent": total.amount_spent,
+        "discount_received": total.discount_received,
+    }
+
+
+def customer_ids_of(conn: Connection, refs: Sequence[BuyerRef]) -> dict[BuyerRef, CustomerId]:
+    """The customer each buyer belongs to now (buyers never resolved are left out)."""
+    b = schema.buyers
+    found: dict[BuyerRef, CustomerId] = {}
+    for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
+        query = select(b.c.account_id, b.c.buyer_key, b.c.customer_id).where(where)
+        for account, key, cid in conn.execute(query):
+            found[(AccountId(account), BuyerKey(key))] = CustomerId(cid)
+    return found
+
+
+def buyers_of(conn: Connection, customer_ids: Collection[str]) -> list[BuyerRef]:
+    b = schema.buyers
+    found: list[BuyerRef] = []
+    for chunk in _chunks(sorted(customer_ids)):
+        query = select(b.c.account_id, b.c.buyer_key).where(b.c.customer_id.in_(chunk))
+        found += [(AccountId(a), BuyerKey(k)) for a, k in conn.execute(query)]
+    return sorted(found)
+
+
+def live_customer_ids(conn: Connection, candidates: Collection[str]) -> set[CustomerId]:
+    """Which of ``candidates`` name a customer that stands (not merged into another)."""
+    c = schema.customers
+    found: set[CustomerId] = set()
+    for chunk in _chunks(sorted(candidates)):
+        query = select(c.c.customer_id).where(c.c.customer_id.in_(chunk), c.c.merged_into.is_(None))
+        found |= {CustomerId(cid) for (cid,) in conn.execute(query)}
+    return found
 
 
 def load_fx_rates(store: Store) -> list[FxRate]:

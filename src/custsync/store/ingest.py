@@ -1,4 +1,14 @@
-"""Writing pages: idempotent upserts, dead letters and the cursor, in one transaction."""
+"""Writing pages: idempotent upserts, dead letters and the cursor, in one transaction.
+
+An order keeps the strongest buyer key it was ever seen with (a marketplace key beats a weak
+derived key, which beats none): Amazon's order report shows no buyer e-mail while
+``searchOrders`` does, so whichever arrives last, the same order never yields two buyers; a
+stronger key replacing a weaker one touches both buyers (the old one loses the order).
+
+Returns, feedback and promo uses refresh the customer of their order's buyer: the buyers of
+the orders they name (one query per page) join ``touched_buyers``, and the rows carry
+``ingested_at`` so ``store.customers.stale_buyer_refs`` sees them after a crash too.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, delete, insert, select, tuple_, 
 
 from custsync.connectors.base import Page
 from custsync.records import (
+    WEAK_KEY_PREFIX,
     AccountId,
     BuyerKey,
     Feedback,
@@ -23,6 +34,7 @@ from custsync.records import (
 )
 from custsync.store import schema
 from custsync.store.db import Store
+from custsync.store.leases import Lease, extend_lease
 from custsync.store.state import save_cursor
 
 
@@ -56,14 +68,26 @@ def write_page(
     *,
     run_id: str,
     now: datetime,
+    lease: Lease | None = None,
 ) -> PageCounts:
-    """Store ``page`` and advance the stream's cursor; all or nothing."""
+    """Store ``page`` and advance the stream's cursor; all or nothing.
+
+    With ``lease``, the page is written only while the run still holds it (``LeaseLost``
+    otherwise), and its expiry is pushed out in the same transaction.
+    """
     counts = PageCounts(fetched=len(page.records) + len(page.rejects))
     with store.begin() as conn:
+        if lease is not None:
+            extend_lease(conn, lease, now=now)
         _write_orders(conn, [r for r in page.records if isinstance(r, Order)], counts, now)
-        _write_events(conn, schema.returns, ("return_id",), _return_rows(page), counts)
-        _write_events(conn, schema.feedback, ("order_id",), _feedback_rows(page), counts)
-        _write_events(conn, schema.promo_uses, ("order_id", "code"), _promo_rows(page), counts)
+        changed = [
+            *_write_events(conn, schema.returns, ("return_id",), _return_rows(page, now), counts),
+            *_write_events(conn, schema.feedback, ("order_id",), _feedback_rows(page, now), counts),
+            *_write_events(
+                conn, schema.promo_uses, ("order_id", "code"), _promo_rows(page, now), counts
+            ),
+        ]
+        counts.touched_buyers |= _buyers_of_orders(conn, changed)
         _write_rejects(conn, account_id, run_id, page.rejects, now)
         counts.rejected = len(page.rejects)
         save_cursor(conn, account_id, stream, page.checkpoint, now=now)
@@ -107,11 +131,14 @@ def _write_orders(
     if not latest:
         return
     existing = _existing(conn, schema.orders, ("order_id",), list(latest))
+    stored_keys = _stored_keys(conn, [k for k in latest if k in existing])
     fresh: list[Order] = []
     new_rows: list[dict[str, Any]] = []
     for order_key, order in latest.items():
         row = _order_row(order, now)
         known = existing.get(order_key)
+        stored_key = stored_keys.get(order_key)
+        buyer = order.buyer_key
         if known is None:
             counts.inserted += 1
             new_rows.append(row)
@@ -120,20 +147,51 @@ def _write_orders(
             continue
         else:
             counts.updated += 1
+            if stored_key is not None and key_strength(stored_key) > key_strength(buyer):
+                buyer = stored_key  # keep the stronger key and the buyer data seen with it
+                row = {k: v for k, v in row.items() if k not in _BUYER_COLUMNS}
             conn.execute(
                 update(schema.orders)
                 .where(schema.orders.c.account_id == order.account_id)
                 .where(schema.orders.c.order_id == order.order_id)
                 .values(row)
             )
+            if stored_key is not None and stored_key != buyer:
+                counts.touched_buyers.add((order.account_id, stored_key))
         fresh.append(order)
-        if order.buyer_key is None:
+        if buyer is None:
             counts.unlinked_orders += 1
         else:
-            counts.touched_buyers.add((order.account_id, order.buyer_key))
+            counts.touched_buyers.add((order.account_id, buyer))
     if new_rows:
         conn.execute(insert(schema.orders), new_rows)
     _replace_lines(conn, fresh)
+
+
+_BUYER_COLUMNS = frozenset(
+    {"buyer_key", "is_weak_key", *(f"buyer_{name}" for name in schema.BUYER_FIELDS)}
+)
+
+
+def key_strength(key: str | None) -> int:
+    """2: a marketplace key, 1: a weak key derived from the recipient, 0: none."""
+    if key is None:
+        return 0
+    return 1 if key.startswith(WEAK_KEY_PREFIX) else 2
+
+
+def _stored_keys(conn: Connection, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], BuyerKey]:
+    o = schema.orders
+    found: dict[tuple[str, ...], BuyerKey] = {}
+    for chunk in _chunks(keys, 400):
+        rows = conn.execute(
+            select(o.c.account_id, o.c.order_id, o.c.buyer_key).where(
+                tuple_(o.c.account_id, o.c.order_id).in_(chunk), o.c.buyer_key.is_not(None)
+            )
+        )
+        for account_id, order_id, buyer_key in rows:
+            found[(account_id, order_id)] = BuyerKey(buyer_key)
+    return found
 
 
 def _existing(
@@ -182,29 +240,53 @@ def _write_events(
     id_columns: Sequence[str],
     rows: list[dict[str, Any]],
     counts: PageCounts,
-) -> None:
+) -> list[tuple[str, str]]:
+    """Upsert ``rows``; the (account, order id) of every row inserted or changed."""
     by_key = {(row["account_id"], *(row[c] for c in id_columns)): row for row in rows}
     if not by_key:
-        return
+        return []
     existing = _existing(conn, table, id_columns, list(by_key))
     new_rows: list[dict[str, Any]] = []
+    changed: list[tuple[str, str]] = []
     for key, row in by_key.items():
         known = existing.get(key)
         if known is None:
             counts.inserted += 1
             new_rows.append(row)
+            changed.append((row["account_id"], row["order_id"]))
         elif known[0] == row["source_hash"]:
             counts.unchanged += 1
         else:
             counts.updated += 1
+            changed.append((row["account_id"], row["order_id"]))
             matches = [table.c.account_id == key[0]]
             matches += [table.c[c] == value for c, value in zip(id_columns, key[1:], strict=True)]
             conn.execute(update(table).where(and_(*matches)).values(row))
     if new_rows:
         conn.execute(insert(table), new_rows)
+    return changed
 
 
-def _return_rows(page: Page) -> list[dict[str, Any]]:
+def _buyers_of_orders(
+    conn: Connection, order_keys: list[tuple[str, str]]
+) -> set[tuple[AccountId, BuyerKey]]:
+    """The buyers of these orders (the ones that have one): one query per page."""
+    keys = sorted(set(order_keys))
+    if not keys:
+        return set()
+    o = schema.orders
+    found: set[tuple[AccountId, BuyerKey]] = set()
+    for chunk in _chunks(keys, 400):
+        rows = conn.execute(
+            select(o.c.account_id, o.c.buyer_key)
+            .where(tuple_(o.c.account_id, o.c.order_id).in_(chunk), o.c.buyer_key.is_not(None))
+            .distinct()
+        )
+        found |= {(AccountId(a), BuyerKey(k)) for a, k in rows}
+    return found
+
+
+def _return_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "account_id": r.account_id,
@@ -216,13 +298,14 @@ def _return_rows(page: Page) -> list[dict[str, Any]]:
             "returned_at": r.returned_at,
             "source": r.source,
             "source_hash": source_hash(r.source or repr(r)),
+            "ingested_at": now,
         }
         for r in page.records
         if isinstance(r, Return)
     ]
 
 
-def _feedback_rows(page: Page) -> list[dict[str, Any]]:
+def _feedback_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "account_id": f.account_id,
@@ -232,13 +315,14 @@ def _feedback_rows(page: Page) -> list[dict[str, Any]]:
             "left_at": f.left_at,
             "source": f.source,
             "source_hash": source_hash(f.source or repr(f)),
+            "ingested_at": now,
         }
         for f in page.records
         if isinstance(f, Feedback)
     ]
 
 
-def _promo_rows(page: Page) -> list[dict[str, Any]]:
+def _promo_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "account_id": p.account_id,
@@ -248,6 +332,7 @@ def _promo_rows(page: Page) -> list[dict[str, Any]]:
             "currency": p.currency,
             "source": p.source,
             "source_hash": source_hash(p.source or repr(p)),
+            "ingested_at": now,
         }
         for p in page.records
         if isinstance(p, PromoUse)

@@ -144,6 +144,7 @@ returns = Table(
     Column("returned_at", UtcDateTime, nullable=False),
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
+    Column("ingested_at", UtcDateTime),
     Index("ix_returns_order", "account_id", "order_id"),
 )
 
@@ -157,6 +158,7 @@ feedback = Table(
     Column("left_at", UtcDateTime, nullable=False),
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
+    Column("ingested_at", UtcDateTime),
 )
 
 promo_uses = Table(
@@ -169,6 +171,7 @@ promo_uses = Table(
     Column("currency", String(3), nullable=False),
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
+    Column("ingested_at", UtcDateTime),
 )
 
 rejects = Table(
@@ -194,6 +197,7 @@ buyers = Table(
     Column("is_weak_key", Boolean, nullable=False, default=False),
     *_buyer_columns(),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("profile", Text),  # normalized identity data (JSON), see pipeline.profiles
     Index("ix_buyers_customer", "customer_id"),
 )
 
@@ -237,7 +241,61 @@ identity_links = Table(
     Column("score", Float, nullable=False),
     Column("evidence", Text, nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("is_link", Boolean, nullable=False, default=True),  # False: kept apart
+    Column("names_conflict", Boolean, nullable=False, default=False),
+    Column("is_sure", Boolean, nullable=False, default=False),
+    Column("has_typos", Boolean, nullable=False, default=False),
     Index("ix_identity_links_customer", "customer_id"),
+    Index("ix_identity_links_buyer_a", "buyer_a"),
+    Index("ix_identity_links_buyer_b", "buyer_b"),
+)
+
+# Blocking and frequency keys of each buyer (pipeline.profiles): who to compare, how common.
+identity_keys = Table(
+    "identity_keys",
+    metadata,
+    Column("key", KEY, primary_key=True),
+    Column("account_id", ID, primary_key=True),
+    Column("buyer_key", KEY, primary_key=True),
+    Index("ix_identity_keys_buyer", "account_id", "buyer_key"),
+)
+
+# Learnt identity parameters: the buyer-count state and each account's name policy.
+identity_params = Table(
+    "identity_params",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Money per customer in each original currency (the customer row holds the base currency).
+customer_totals = Table(
+    "customer_totals",
+    metadata,
+    Column("customer_id", ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("orders", Integer, nullable=False),
+    Column("amount_spent", Money, nullable=False),
+    Column("discount_received", Money, nullable=False),
+)
+
+# People imported from customer lists (``custsync import``): buyers without orders.
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.account_id"), primary_key=True),
+    Column("buyer_key", KEY, primary_key=True),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    *_buyer_columns(),
+    Column("notes", Text),
+    Column("instagram", Text),
+    Column("facebook", Text),
+    Column("row_number", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
 )
 
 identity_overrides = Table(
@@ -277,6 +335,20 @@ fx_rates = Table(
     Column("base_currency", String(3), primary_key=True),
     Column("valid_from", Date, primary_key=True),
     Column("rate", ExactDecimal, nullable=False),
+)
+
+export_log = Table(
+    "export_log",
+    metadata,
+    Column("export_id", Integer, primary_key=True, autoincrement=True),
+    Column("exported_at", UtcDateTime, nullable=False),
+    Column("exported_by", String(128), nullable=False),
+    Column("tab", String(32), nullable=False),
+    Column("filters", Text, nullable=False),
+    Column("columns", Text, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("file", Text, nullable=False),
+    Index("ix_export_log_exported_at", "exported_at"),
 )
 
 BUYER_FIELDS = _BUYER_COLUMNS

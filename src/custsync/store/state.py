@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from custsync.connectors.base import Cursor
 from custsync.records import AccountId, StreamName
@@ -16,23 +17,20 @@ from custsync.store.db import Store
 def register_account(
     store: Store, account_id: AccountId, kind: str, name: str | None, *, now: datetime
 ) -> None:
-    """Make sure the account row exists (name refreshed from the accounts file)."""
+    """Make sure the account row exists (name refreshed from the accounts file).
+
+    An upsert, so that workers starting together do not collide on the primary key.
+    """
+    a = schema.accounts
+    dialect = postgresql if store.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(a).values(account_id=account_id, kind=kind, name=name, created_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[a.c.account_id],
+        set_={"kind": stmt.excluded.kind, "name": stmt.excluded.name},
+        where=(a.c.kind != stmt.excluded.kind) | a.c.name.is_distinct_from(stmt.excluded.name),
+    )
     with store.begin() as conn:
-        found = conn.execute(
-            select(schema.accounts.c.account_id).where(schema.accounts.c.account_id == account_id)
-        ).first()
-        if found is None:
-            conn.execute(
-                insert(schema.accounts).values(
-                    account_id=account_id, kind=kind, name=name, created_at=now
-                )
-            )
-        else:
-            conn.execute(
-                update(schema.accounts)
-                .where(schema.accounts.c.account_id == account_id)
-                .values(kind=kind, name=name)
-            )
+        conn.execute(stmt)
 
 
 def _ensure_state(
@@ -71,6 +69,19 @@ def load_cursor(store: Store, account_id: AccountId, stream: StreamName) -> Curs
             )
         ).scalar()
     return Cursor.from_json(text)
+
+
+def last_success_started_at(
+    store: Store, account_id: AccountId, stream: StreamName
+) -> datetime | None:
+    """When the newest successful run of the stream started (how fresh its data is)."""
+    r = schema.sync_runs
+    with store.engine.connect() as conn:
+        return conn.execute(
+            select(func.max(r.c.started_at)).where(
+                r.c.account_id == account_id, r.c.stream == stream.value, r.c.status == "succeeded"
+            )
+        ).scalar()
 
 
 def reset_cursor(
@@ -142,71 +153,24 @@ def start_run(
 
 
 def finish_run(
-    store: Store, run_id: str, totals: RunTotals, *, now: datetime, error: str | None
+    store: Store,
+    run_id: str,
+    totals: RunTotals,
+    *,
+    now: datetime,
+    error: str | None,
+    status: str | None = None,
 ) -> None:
+    """Close the run: ``succeeded``, ``failed`` (with ``error``) or the ``status`` given
+    (``interrupted``: the worker stopped it between pages)."""
     with store.begin() as conn:
         conn.execute(
             update(schema.sync_runs)
             .where(schema.sync_runs.c.run_id == run_id)
             .values(
                 finished_at=now,
-                status="failed" if error else "succeeded",
+                status=status or ("failed" if error else "succeeded"),
                 error=error,
                 **{name: getattr(totals, name) for name in RunTotals.__slots__},
             )
         )
-
-
-@dataclass(frozen=True, slots=True)
-class StreamStatus:
-    account_id: str
-    kind: str
-    stream: str
-    last_success_at: datetime | None
-    last_error: str | None
-    lease_owner: str | None
-    last_run_status: str | None
-    last_run_requests: int
-    last_run_api_time_s: float
-    orders_stored: int
-
-
-def stream_statuses(store: Store) -> list[StreamStatus]:
-    """Per account and stream: freshness, last error and the newest run's figures."""
-    s, a, r, o = schema.sync_state, schema.accounts, schema.sync_runs, schema.orders
-    with store.engine.connect() as conn:
-        order_counts: dict[str, int] = dict(
-            conn.execute(select(o.c.account_id, func.count()).group_by(o.c.account_id)).all()
-        )
-        states = (
-            conn.execute(
-                select(s, a.c.kind)
-                .join(a, a.c.account_id == s.c.account_id)
-                .order_by(s.c.account_id, s.c.stream)
-            )
-            .mappings()
-            .all()
-        )
-        result = []
-        for st in states:
-            last = conn.execute(
-                select(r.c.status, r.c.requests, r.c.api_quota_time_s)
-                .where(r.c.account_id == st["account_id"], r.c.stream == st["stream"])
-                .order_by(r.c.started_at.desc())
-                .limit(1)
-            ).first()
-            result.append(
-                StreamStatus(
-                    account_id=st["account_id"],
-                    kind=st["kind"],
-                    stream=st["stream"],
-                    last_success_at=st["last_success_at"],
-                    last_error=st["last_error"],
-                    lease_owner=st["lease_owner"],
-                    last_run_status=last[0] if last else None,
-                    last_run_requests=last[1] if last else 0,
-                    last_run_api_time_s=last[2] if last else 0.0,
-                    orders_stored=int(order_counts.get(st["account_id"], 0)),
-                )
-            )
-    return result

@@ -66,3 +66,14 @@ def token_response(token: str = "Atza|AccessTokenOne", expires_in: int = 3600) -
     return httpx.Response(
         200, json={"access_token": token, "expires_in": expires_in, "token_type": "bearer"}
     )
+
+
+def load_api_fixture(name: str) -> dict[str, object]:
+    """An official fixture of the top folder (Orders v0, Reports, Tokens)."""
+    data: dict[str, object] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def tsv(header: list[str], *rows: list[str]) -> str:
+    """A flat-file report: tab-separated, header first."""
+    return "\n".join("\t".join(line) for line in [header, *rows]) + "\n"

@@ -12,7 +12,13 @@ import respx
 from connector_fakes import NOW, load_fixture, make_account
 
 import custsync.connectors
-from custsync.connectors.amazon import AmazonConnector, AmazonOrdersStream, build_amazon_connector
+from custsync.connectors.amazon import (
+    AmazonConnector,
+    AmazonFeedbackStream,
+    AmazonOrdersStream,
+    AmazonReturnsStream,
+    build_amazon_connector,
+)
 from custsync.connectors.amazon.orders import ORDERS_PATH
 from custsync.connectors.amazon.regions import MARKETPLACES, base_url, marketplace_currency
 from custsync.connectors.base import Connector, Cursor, Stream
@@ -20,8 +26,10 @@ from custsync.records import StreamName
 from custsync.settings import AmazonAccount
 
 
-def test_build_gives_the_orders_stream(connector: AmazonConnector) -> None:
-    assert list(connector.streams) == [StreamName.ORDERS]
+def test_build_gives_orders_returns_and_feedback_streams(connector: AmazonConnector) -> None:
+    assert list(connector.streams) == [StreamName.ORDERS, StreamName.RETURNS, StreamName.FEEDBACK]
+    assert isinstance(connector.streams[StreamName.RETURNS], AmazonReturnsStream)
+    assert isinstance(connector.streams[StreamName.FEEDBACK], AmazonFeedbackStream)
     stream: Stream = connector.streams[StreamName.ORDERS]
     assert isinstance(stream, AmazonOrdersStream)
     assert stream.name is StreamName.ORDERS
@@ -44,7 +52,9 @@ def test_endpoint_override_points_at_a_local_server(
     route = router.get(f"http://127.0.0.1:8765{ORDERS_PATH}").mock(
         return_value=httpx.Response(200, json=load_fixture("searchOrders.200.sandbox-2.json"))
     )
-    pages = list(connector_for(account).orders.read(Cursor(), now=NOW))
+    stream = connector_for(account).orders
+    stream.report_gap = None
+    pages = list(stream.read(Cursor(), now=NOW))
     assert route.call_count == 1
     assert len(pages) == 1
 

@@ -35,6 +35,25 @@ BASE_PARAMS = {
 }
 
 
+@pytest.fixture
+def connector(connector: AmazonConnector) -> AmazonConnector:
+    """These tests are about searchOrders: no report backfill, whatever the gap."""
+    connector.orders.report_gap = None
+    return connector
+
+
+@pytest.fixture
+def connector_for(
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
+) -> Callable[[AmazonAccount], AmazonConnector]:
+    def build(account: AmazonAccount) -> AmazonConnector:
+        built = connector_for(account)
+        built.orders.report_gap = None
+        return built
+
+    return build
+
+
 def fixture_response(name: str, status: int = 200) -> httpx.Response:
     return httpx.Response(status, json=load_fixture(name))
 

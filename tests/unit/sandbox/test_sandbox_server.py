@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sandbox_helpers import ALL_DATA, FakeClock, access_token, search_all
+from sandbox_helpers import ALL_DATA, HTTP, FakeClock, access_token, search_all
 
 from custsync.sandbox import RunningSandbox, World, start_sandbox, write_accounts_file
 from custsync.sandbox.lwa import CLIENT_ID, CLIENT_SECRET
@@ -30,7 +30,7 @@ def na_token(sandbox: RunningSandbox) -> str:
 
 def _get(sandbox: RunningSandbox, path: str, token: str | None, **params: str) -> httpx.Response:
     headers = {"x-amz-access-token": token} if token else {}
-    return httpx.get(sandbox.url + path, params=params, headers=headers)
+    return HTTP.get(sandbox.url + path, params=params, headers=headers)
 
 
 # ---------------------------------------------------------------- LWA
@@ -42,7 +42,7 @@ def test_refresh_token_gives_a_bearer_access_token(sandbox: RunningSandbox) -> N
 
 
 def test_unknown_refresh_token_is_invalid_grant(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
+    response = HTTP.post(
         sandbox.url + "/auth/o2/token",
         data={
             "grant_type": "refresh_token",
@@ -56,7 +56,7 @@ def test_unknown_refresh_token_is_invalid_grant(sandbox: RunningSandbox) -> None
 
 
 def test_wrong_client_secret_is_invalid_client(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
+    response = HTTP.post(
         sandbox.url + "/auth/o2/token",
         data={
             "grant_type": "refresh_token",
@@ -339,7 +339,7 @@ def test_accounts_file_loads_and_logs_in(sandbox: RunningSandbox, tmp_path: Path
     assert na.endpoint == sandbox.url
     assert na.token_endpoint == sandbox.url + "/auth/o2/token"
     assert na.quota_scale == sandbox.time_scale
-    response = httpx.post(
+    response = HTTP.post(
         na.token_endpoint,
         data={
             "grant_type": "refresh_token",

@@ -3,7 +3,9 @@
 Token endpoint errors: ``invalid_grant`` (refresh token revoked or expired) and
 ``invalid_client`` / ``unauthorized_client`` (client id/secret wrong or the secret expired after
 its 180-day rotation) become a ``ConfigError`` telling the operator to re-authorize; they are
-never retried. Nothing here ever puts a token or secret in a message or a log event.
+never retried, and the refusal is remembered: every later stream of the same connector fails
+at once with the same message (recorded in each stream's ``sync_state``), with no new request.
+Nothing here ever puts a token or secret in a message or a log event.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class LwaAuth:
         self._http = http
         self._token: str | None = None
         self._expires_at = 0.0
+        self._refused: ConfigError | None = None
         self._lock = threading.Lock()
 
     def headers(self) -> Mapping[str, str]:
@@ -56,8 +59,14 @@ class LwaAuth:
     def access_token(self) -> str:
         with self._lock:
             now = self._http.clock.monotonic()
+            if self._refused is not None:
+                raise ConfigError(str(self._refused))
             if self._token is None or now >= self._expires_at - REFRESH_MARGIN_S:
-                token = self._fetch()
+                try:
+                    token = self._fetch()
+                except ConfigError as exc:
+                    self._refused = exc
+                    raise
                 self._token = token.access_token
                 self._expires_at = now + token.expires_in
                 _log.info("access_token_refreshed", expires_in_s=token.expires_in)

@@ -1,4 +1,10 @@
-"""The Amazon connector: the streams of one seller account, wired to one HTTP client."""
+"""The Amazon connector: the streams of one seller account, wired to one HTTP client.
+
+Streams: ``orders`` (report backfill, then ``searchOrders``; promo uses ride along with their
+orders, so there is no separate promotions read spending quota twice), ``returns`` (MFN + FBA
+returns reports) and ``feedback`` (seller feedback report per marketplace). One ``HttpClient``
+per account: its quotas, buckets and statistics are that account's alone.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,10 @@ import httpx
 
 from custsync.connectors.amazon.auth import LwaAuth
 from custsync.connectors.amazon.client import SpApiClient
+from custsync.connectors.amazon.feedback import AmazonFeedbackStream
 from custsync.connectors.amazon.orders import AmazonOrdersStream
+from custsync.connectors.amazon.reports_api import ReportsApi
+from custsync.connectors.amazon.returns import AmazonReturnsStream
 from custsync.connectors.base import Stream
 from custsync.connectors.http import Clock, HttpClient, RequestStats
 from custsync.records import StreamName
@@ -25,9 +34,16 @@ class AmazonConnector:
         self.account = account
         self._http = http
         client = SpApiClient(account, http, LwaAuth(account, http))
-        self.orders = AmazonOrdersStream(client)
+        reports = ReportsApi(client)
+        self.orders = AmazonOrdersStream(client, reports)
+        self.returns = AmazonReturnsStream(reports)
+        self.feedback = AmazonFeedbackStream(reports)
         self._streams: Mapping[StreamName, Stream] = MappingProxyType(
-            {StreamName.ORDERS: self.orders}
+            {
+                StreamName.ORDERS: self.orders,
+                StreamName.RETURNS: self.returns,
+                StreamName.FEEDBACK: self.feedback,
+            }
         )
 
     @property

@@ -36,6 +36,7 @@ from custsync.records import (
     Order,
     OrderLine,
     OrderStatus,
+    PromoUse,
     Reject,
     StreamName,
 )
@@ -184,11 +185,15 @@ def _buyer_info(payload: OrderPayload) -> BuyerInfo:
         DeliveryAddress()
     )
     line2 = ", ".join(part for part in (address.address_line2, address.address_line3) if part)
+    company = _clean(buyer.buyer_company_name if buyer else None) or _clean(address.company_name)
+    name = _clean(buyer.buyer_name if buyer else None)
+    if name is not None and name == company:
+        name = None  # Amazon Business names the business of record: the recipient is the person
     return BuyerInfo(
-        name=_clean(buyer.buyer_name if buyer else None) or _clean(address.name),
+        name=name or _clean(address.name),
         email=_clean(buyer.buyer_email if buyer else None),
         phone=_clean(address.phone),
-        company=_clean(buyer.buyer_company_name if buyer else None) or _clean(address.company_name),
+        company=company,
         address_line1=_clean(address.address_line1),
         address_line2=_clean(line2),
         city=_clean(address.city),
@@ -233,3 +238,32 @@ def normalize_text(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(unicodedata.normalize("NFKC", stripped).split())
+
+
+def promo_uses(order: Order) -> list[PromoUse]:
+    """One ``PromoUse`` per promotion id of ``order``: the discount of the lines naming it.
+
+    Amazon gives one discount per line, not per promotion: a line naming several promotion ids
+    counts its discount toward the first (sorted) and zero toward the others.
+    """
+    amounts: dict[str, Decimal] = {}
+    for line in order.lines:
+        if not line.promo_codes:
+            continue
+        first, *others = line.promo_codes
+        amounts[first] = amounts.get(first, Decimal(0)) + line.promo_discount
+        for code in others:
+            amounts.setdefault(code, Decimal(0))
+    return [
+        PromoUse(
+            account_id=order.account_id,
+            order_id=order.order_id,
+            code=code,
+            discount=amount,
+            currency=order.currency,
+            source=json.dumps(
+                {"order_id": order.order_id, "promotion_id": code, "discount": str(amount)}
+            ),
+        )
+        for code, amount in sorted(amounts.items())
+    ]

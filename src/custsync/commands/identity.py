@@ -1,0 +1,105 @@
+"""``customers merge|split`` (operator overrides of identity) and ``import`` (customer lists)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from custsync import app, console
+from custsync.commands.common import add_command, settings_from
+from custsync.commands.customers_view import customers_subparsers
+from custsync.connectors.files import parse_mapping
+from custsync.curation import ImportSummary, import_contacts, merge_customers, split_buyer
+from custsync.errors import UsageError
+from custsync.records import AccountId
+
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def register(sub: Any) -> None:
+    actions = customers_subparsers(sub)
+    p = add_command(
+        actions, "merge", "make two customers one, for good (survives every sync)", cmd_merge
+    )
+    p.add_argument("first", metavar="A", help="customer id")
+    p.add_argument("second", metavar="B", help="customer id")
+    p = add_command(
+        actions,
+        "split",
+        "take a buyer out of a customer, for good (survives every sync)",
+        cmd_split,
+    )
+    p.add_argument("customer_id", metavar="ID")
+    p.add_argument("--buyer", required=True, metavar="ACCOUNT:KEY", help="the buyer to take out")
+    p = add_command(
+        sub, "import", "bring a customer list (CSV or XLSX) in as an account", cmd_import
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--account", required=True, metavar="NAME", help="account id for this list")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="use COLUMN of the file as FIELD (repeatable; beats the automatic mapping)",
+    )
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = app.open_upgraded_store(settings)
+    survivor = merge_customers(
+        store, args.first, args.second, base_currency=settings.base_currency, now=_now()
+    )
+    console.out.print(f"{args.first} and {args.second} are one customer: {survivor}", markup=False)
+    return 0
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = app.open_upgraded_store(settings)
+    new_id = split_buyer(
+        store, args.customer_id, args.buyer, base_currency=settings.base_currency, now=_now()
+    )
+    console.out.print(f"buyer {args.buyer} is now customer {new_id}", markup=False)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if not _ACCOUNT_ID.match(args.account):
+        raise UsageError(f"--account {args.account!r}: letters, digits, '.', '_' or '-' only")
+    settings = settings_from(args)
+    store = app.open_upgraded_store(settings)
+    summary = import_contacts(
+        store,
+        args.file,
+        AccountId(args.account),
+        parse_mapping(args.map),
+        base_currency=settings.base_currency,
+        now=_now(),
+    )
+    for line in summary_lines(args.file, summary):
+        console.out.print(line, markup=False)
+    return 0
+
+
+def summary_lines(path: Path, summary: ImportSummary) -> list[str]:
+    mapped = ", ".join(f"{column} → {field}" for column, field in summary.mapping.items())
+    lines = [f"{path}: columns {mapped or 'none recognised'}"]
+    if summary.ignored_columns:
+        lines.append(f"  ignored columns: {', '.join(summary.ignored_columns)}")
+    lines.append(
+        f"  imported {summary.imported} ({summary.inserted} new, {summary.updated} changed, "
+        f"{summary.unchanged} unchanged), skipped {sum(summary.skipped.values())}"
+    )
+    for reason, count in sorted(summary.skipped.items()):
+        lines.append(f"  skipped {count}: {reason}")
+    lines.append(f"  customers refreshed: {summary.customers_refreshed}")
+    return lines
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

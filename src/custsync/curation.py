@@ -1,0 +1,114 @@
+"""What operators do to customers: merge, split, import customer lists, set exchange rates.
+
+Use cases behind ``custsync customers merge|split``, ``custsync import`` and ``custsync fx``.
+Overrides are stored (``identity_overrides``) before the affected customers are rebuilt, so they
+hold through every later sync, resync and full rebuild.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from custsync.connectors.files import read_contacts
+from custsync.errors import StoreError, UsageError
+from custsync.pipeline.facts import BuyerRef
+from custsync.pipeline.fx import FxRate
+from custsync.rebuild import rebuild_customers, refresh_metrics
+from custsync.records import AccountId
+from custsync.store.annotations import resolve_customer
+from custsync.store.contacts import write_contacts
+from custsync.store.customers import buyers_of, customer_ids_of, set_fx_rate
+from custsync.store.db import Store
+from custsync.store.identity import add_override, parse_ref, ref_text
+
+
+def merge_customers(
+    store: Store, first: str, second: str, *, base_currency: str, now: datetime
+) -> str:
+    """Make two customers one (for good); returns the id that stands for both."""
+    with store.engine.connect() as conn:
+        a, b = resolve_customer(conn, first), resolve_customer(conn, second)
+        buyers = buyers_of(conn, {a, b})
+    if a != b:
+        add_override(store, "merge", buyers, customer_a=a, customer_b=b, now=now)
+        rebuild_customers(store, buyers, base_currency=base_currency, now=now)
+    return _customer_of(store, buyers[0])
+
+
+def split_buyer(
+    store: Store, customer_id: str, buyer: str, *, base_currency: str, now: datetime
+) -> str:
+    """Take one buyer (``ACCOUNT:KEY``) out of a customer, for good; returns its new id."""
+    try:
+        ref = parse_ref(buyer)
+    except StoreError as exc:
+        raise UsageError(f"--buyer: {exc}") from None
+    with store.engine.connect() as conn:
+        current = resolve_customer(conn, customer_id)
+        buyers = buyers_of(conn, {current})
+    if ref not in buyers:
+        known = ", ".join(ref_text(r) for r in buyers)
+        raise UsageError(f"--buyer {buyer}: not a buyer of customer {current} ({known})")
+    if len(buyers) == 1:
+        raise UsageError(f"customer {current} has only this buyer: nothing to split")
+    add_override(store, "split", [ref], customer_a=current, customer_b=None, now=now)
+    rebuild_customers(store, buyers, base_currency=base_currency, now=now)
+    return _customer_of(store, ref)
+
+
+def _customer_of(store: Store, ref: BuyerRef) -> str:
+    with store.engine.connect() as conn:
+        return customer_ids_of(conn, [ref])[ref]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    imported: int
+    inserted: int
+    updated: int
+    unchanged: int
+    skipped: Counter[str] = field(default_factory=Counter)
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    ignored_columns: tuple[str, ...] = ()
+    customers_refreshed: int = 0
+
+
+def import_contacts(
+    store: Store,
+    path: Path,
+    account_id: AccountId,
+    mapping: Mapping[str, str],
+    *,
+    base_currency: str,
+    now: datetime,
+) -> ImportSummary:
+    """Bring a customer list in as account ``account_id`` (marketplace ``file``) and resolve
+    its people against every other buyer."""
+    result = read_contacts(path, account_id, mapping)
+    counts = write_contacts(store, account_id, result.contacts, account_name=path.name, now=now)
+    refreshed = rebuild_customers(store, counts.touched, base_currency=base_currency, now=now)
+    return ImportSummary(
+        imported=len(result.contacts),
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        skipped=result.skipped,
+        mapping=result.mapping,
+        ignored_columns=tuple(result.ignored_columns),
+        customers_refreshed=refreshed,
+    )
+
+
+def set_rates(store: Store, rates: Iterable[FxRate], *, base_currency: str, now: datetime) -> int:
+    """Store exchange rates, then recompute every customer's money; returns how many rates."""
+    stored = 0
+    for rate in rates:
+        set_fx_rate(store, rate)
+        stored += 1
+    if stored:
+        refresh_metrics(store, base_currency=base_currency, now=now)
+    return stored

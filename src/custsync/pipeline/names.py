@@ -1,0 +1,125 @@
+"""Comparing two normalized names: a match weight, a note saying why, and whether they conflict.
+
+First names conflict when both are written out, are not nickname forms of each other and are
+not a plausible typo of each other. A typo is plausible only when one of the two spellings is
+rare among the buyers (a common name one letter away from another common name, such as Anna
+and Hanna, is another person). Conflicting first names are what keeps a household apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from custsync.pipeline.normalize import PersonName, are_nickname_forms
+from custsync.pipeline.states import is_rare, value_bits
+
+JARO_SIMILAR = 0.9
+CONFLICT_WEIGHT = -8.0
+TOLERANT_CONFLICT_WEIGHT = -2.0  # where the data's first names are often wrong (see scoring)
+_LONG = 8
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    weight: float
+    note: str
+    is_conflict: bool
+    is_fuzzy: bool = False  # agreement only through a typo
+
+
+def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> bool:
+    """A typo apart: at most ``edits`` edits (adjacent swaps count once; default 1, or 2 for
+    long words), or Jaro–Winkler ≥ 0.9 when ``jaro``."""
+    limit = edits if edits is not None else (2 if min(len(a), len(b)) >= _LONG else 1)
+    if OSA.distance(a, b, score_cutoff=limit) <= limit:
+        return True
+    return jaro and JaroWinkler.similarity(a, b) >= JARO_SIMILAR
+
+
+def compare_names(
+    x: PersonName, y: PersonName, states: Mapping[str, int], *, tolerant: bool = False
+) -> NameMatch:
+    """``tolerant``: a first-name conflict costs little (the data's first names are noisy);
+    it is still reported as a conflict."""
+    if x.is_partial or y.is_partial:
+        return _partial(x, y, states)
+    first = _first(x.first, y.first, states)
+    if first.is_conflict and tolerant:
+        first = NameMatch(TOLERANT_CONFLICT_WEIGHT, first.note, True)
+    last = _last(x.last, y.last, states)
+    straight = NameMatch(
+        first.weight + last.weight,
+        f"{first.note}, {last.note}",
+        first.is_conflict,
+        first.is_fuzzy or last.is_fuzzy,
+    )
+    if x.first == y.last or x.last == y.first or similar(x.first, y.last):
+        swapped = _swapped(x, y, states)
+        if swapped.weight > straight.weight:
+            return swapped
+    return straight
+
+
+def _first(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
+    if a == b:
+        return NameMatch(value_bits(states, f"F:{a}"), f"same first name {a}", False)
+    if len(a) == 1 or len(b) == 1:
+        if a[0] == b[0]:
+            return NameMatch(1.0, f"initial {a[0]} fits", False)
+        return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
+    if are_nickname_forms(a, b):
+        return NameMatch(3.0, f"{a} and {b} are one name", False)
+    if similar(a, b):
+        if _is_rare(a, states) or _is_rare(b, states):
+            return NameMatch(2.0, f"first names {a} ~ {b}", False, True)
+        return NameMatch(-6.0, f"first names {a} and {b} are two common names", True)
+    if len(a) >= 3 and len(b) >= 3 and (a.startswith(b) or b.startswith(a)):
+        return NameMatch(1.0, f"first names {a} ~ {b} (shortened)", False, True)
+    return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
+
+
+def _last(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
+    if a == b:
+        return NameMatch(value_bits(states, f"L:{a}"), f"same surname {a}", False)
+    if similar(a, b):
+        if _is_rare(a, states, "L") or _is_rare(b, states, "L"):
+            return NameMatch(2.5, f"surnames {a} ~ {b}", False, True)
+        return NameMatch(-3.0, f"surnames {a} and {b} are two common names", False)
+    if min(len(a), len(b)) >= 4 and (a in b or b in a):
+        return NameMatch(1.5, f"surname {a} within {b}", False, True)
+    return NameMatch(-5.0, f"different surnames {a} and {b}", False)
+
+
+def _swapped(x: PersonName, y: PersonName, states: Mapping[str, int]) -> NameMatch:
+    one = _last(x.first, y.last, states)
+    two = _last(x.last, y.first, states)
+    weight = one.weight + two.weight - 1.0
+    note = f"first and surname swapped ({one.note}, {two.note})"
+    return NameMatch(weight, note, False, one.is_fuzzy or two.is_fuzzy)
+
+
+def _partial(x: PersonName, y: PersonName, states: Mapping[str, int]) -> NameMatch:
+    """One of the two has a single name part: compare it with both parts of the other."""
+    tokens_x = [t for t in (x.first, x.last) if t]
+    tokens_y = [t for t in (y.first, y.last) if t]
+    best = NameMatch(-2.0, "names share no part", False)
+    for a in tokens_x:
+        for b in tokens_y:
+            if a == b:
+                key = f"L:{a}" if f"L:{a}" in states else f"F:{a}"
+                weight = value_bits(states, key)
+                match = NameMatch(weight, f"name part {a} in both", False)
+            elif len(a) > 1 and len(b) > 1 and similar(a, b):
+                match = NameMatch(1.5, f"name parts {a} ~ {b}", False, True)
+            else:
+                continue
+            if match.weight > best.weight:
+                best = match
+    return best
+
+
+def _is_rare(value: str, states: Mapping[str, int], kind: str = "F") -> bool:
+    return is_rare(states, f"{kind}:{value}")

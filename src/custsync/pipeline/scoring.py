@@ -1,0 +1,292 @@
+"""Comparing two buyer profiles: which rule links them, with what score and evidence.
+
+Rules, strongest first: a shared personal e-mail (or a relay alias within its own account),
+a shared E.164 phone, then the same person by name + address evidence. The score is a match
+weight in bits (Fellegi–Sunter style): each field adds what its agreement says and subtracts
+what its disagreement says; agreeing on a value is worth about log2(buyers / buyers holding
+it) (``names.value_bits``), so "John Smith, Main Street" counts for less than a rare name.
+Name + address needs the same house besides the name, so namesakes elsewhere never link
+(records with typos: a nearby place, see below).
+
+Households: a shared phone, e-mail or house does not link two people whose first names
+conflict; the pair is returned as kept apart (``is_link`` False) and clustering never joins
+them. Where an account's records are noisy (typed by hand: ``policy``), first names are no
+longer trusted that far and a conflict only costs weight (``tolerant_key`` in the states).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from custsync.pipeline.addresses import PostalAddress
+from custsync.pipeline.names import NameMatch, compare_names, similar
+from custsync.pipeline.profiles import BuyerProfile, street_word
+from custsync.pipeline.states import KeyStates, tolerant_key, value_bits
+
+LINK_THRESHOLD = 12.0  # name + address evidence needed to link
+STRONG_SCORE = 17.0  # a name + address link this good stands on its own
+SHARED_KEY_WEIGHT = 20.0
+RARE_PLACE_BITS = 11.0  # a street and city this rare together place a noisy record
+MIN_NAME_BITS = 6.0  # where names are trusted, name + address needs both name parts to agree
+Part = tuple[float, str, bool]  # weight, note, agreement only through a typo
+
+
+class Rule(StrEnum):
+    OVERRIDE = "override"
+    EMAIL = "email"
+    PHONE = "phone"
+    NAME_ADDRESS = "name_address"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+
+_RANKS = {Rule.OVERRIDE: 0, Rule.EMAIL: 1, Rule.PHONE: 2, Rule.NAME_ADDRESS: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """``is_link`` False: kept apart. The last three flags do not depend on the name policy:
+    ``is_sure`` (a link whichever the policy) and ``has_typos`` are what it is learnt from."""
+
+    rule: Rule
+    score: float
+    evidence: tuple[tuple[str, str], ...]  # (field, what was found), for ``--why``
+    is_link: bool = True
+    names_conflict: bool = False
+    is_sure: bool = False
+    has_typos: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddressMatch:
+    weight: float
+    note: str
+    is_same_place: bool  # same postal code, or the same house
+    is_same_house: bool  # same house number and street, in the same postal code or city
+    is_near_place: bool  # what places records with typos: a postal code one typo away, a
+    # rare street in the same city
+    is_fuzzy: bool
+
+
+_NO_ADDRESS = AddressMatch(0.0, "no address to compare", False, False, False, False)
+
+
+def compare(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> PairScore | None:
+    """How ``a`` and ``b`` relate under the accounts' name policy; ``None``: nothing to record."""
+    strict, tolerant = compare_both(a, b, states, both=False)
+    return tolerant if is_tolerant(a, b, states) else strict
+
+
+def compare_both(
+    a: BuyerProfile, b: BuyerProfile, states: KeyStates, *, both: bool = True
+) -> tuple[PairScore | None, PairScore | None]:
+    """The outcome with strict first names and with tolerant ones (the second only when
+    ``both`` or when the states say the pair is tolerant), sharing the work."""
+    shared = _shared_keys(a, b)
+    if shared is None and not _may_meet(a, b):
+        return None, None  # no place or phone in common: not worth comparing further
+    address = _best_address(a, b, states)
+    placed = address.is_same_place or address.is_near_place
+    if shared is None and not placed and not _has_near_phone(a, b):
+        return None, None
+    wanted = (False, True) if both else (is_tolerant(a, b, states),)
+    found: dict[bool, PairScore | None] = {False: None, True: None}
+    for tolerant in wanted:
+        name = _best_name(a, b, states, tolerant)
+        found[tolerant] = _decide(a, b, shared, name, address, tolerant=tolerant)
+    return found[False], found[True]
+
+
+def _decide(
+    a: BuyerProfile,
+    b: BuyerProfile,
+    shared: tuple[Rule, tuple[str, str]] | None,
+    name: NameMatch,
+    address: AddressMatch,
+    *,
+    tolerant: bool,
+) -> PairScore | None:
+    if shared is not None:
+        rule, note = shared
+        evidence = (note, ("name", name.note), ("address", address.note))
+        typos = name.is_fuzzy or address.is_fuzzy
+        if name.is_conflict and not tolerant:
+            return PairScore(rule, name.weight, evidence, False, True, False, typos)
+        score = round(SHARED_KEY_WEIGHT + name.weight + max(address.weight, 0), 2)
+        sure = not name.is_conflict
+        return PairScore(rule, score, evidence, True, name.is_conflict, sure, typos)
+    if name.is_conflict and not tolerant:
+        if not address.is_same_house:
+            return None
+        apart = (("name", name.note), ("address", address.note))
+        return PairScore(Rule.NAME_ADDRESS, name.weight, apart, False, True)
+    return _name_address(a, b, name, address, tolerant)
+
+
+def is_tolerant(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:
+    """First names are not trusted when both buyers come from noisy accounts."""
+    return bool(states.get(tolerant_key(a.account_id)) and states.get(tolerant_key(b.account_id)))
+
+
+def _name_address(
+    a: BuyerProfile, b: BuyerProfile, name: NameMatch, address: AddressMatch, tolerant: bool
+) -> PairScore | None:
+    phone_w, phone_note, phone_fuzzy = _phone_evidence(a, b)
+    total = round(name.weight + address.weight + phone_w + _email_evidence(a, b), 2)
+    has_name = name.weight >= MIN_NAME_BITS or tolerant
+    placed = address.is_same_house or (
+        tolerant and (address.is_same_place or address.is_near_place)
+    )
+    if total < LINK_THRESHOLD or not has_name or not (placed or phone_w > 0):
+        return None
+    evidence = (("name", name.note), ("address", address.note), ("phone", phone_note))
+    sure = total >= STRONG_SCORE and not name.is_conflict and name.weight >= MIN_NAME_BITS
+    sure = sure and (address.is_same_house or phone_w > 0)
+    typos = name.is_fuzzy or address.is_fuzzy or phone_fuzzy
+    return PairScore(Rule.NAME_ADDRESS, total, evidence, True, name.is_conflict, sure, typos)
+
+
+def _may_meet(a: BuyerProfile, b: BuyerProfile) -> bool:
+    """A cheap test that passes every pair the address or phone could place together."""
+    for x in a.addresses:
+        for y in b.addresses:
+            if x.postal_code and y.postal_code and similar(x.postal_code, y.postal_code, edits=1):
+                return True
+            if x.house_number and x.house_number == y.house_number:
+                return True
+            if x.city and y.city and similar(x.city, y.city):
+                return True
+    return _has_near_phone(a, b)
+
+
+def _best_name(a: BuyerProfile, b: BuyerProfile, states: KeyStates, tolerant: bool) -> NameMatch:
+    best: NameMatch | None = None
+    for x in a.names:
+        for y in b.names:
+            match = compare_names(x, y, states, tolerant=tolerant)
+            if best is None or match.weight > best.weight:
+                best = match
+    return best or NameMatch(0.0, "no name to compare", False)
+
+
+def _shared_keys(a: BuyerProfile, b: BuyerProfile) -> tuple[Rule, tuple[str, str]] | None:
+    emails = sorted(set(a.emails) & set(b.emails))
+    if not emails and a.account_id == b.account_id:
+        emails = sorted(set(a.relay_emails) & set(b.relay_emails))
+    if emails:
+        return Rule.EMAIL, ("email", f"same e-mail {emails[0]}")
+    phones = sorted(set(a.phones) & set(b.phones))
+    if phones:
+        return Rule.PHONE, ("phone", f"same phone {phones[0]}")
+    return None
+
+
+def _best_address(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> AddressMatch:
+    best: AddressMatch | None = None
+    for x in a.addresses:
+        for y in b.addresses:
+            match = compare_addresses(x, y, states)
+            if best is None or (match.is_same_place, match.weight) > (
+                best.is_same_place,
+                best.weight,
+            ):
+                best = match
+    return best or _NO_ADDRESS
+
+
+def compare_addresses(x: PostalAddress, y: PostalAddress, states: KeyStates) -> AddressMatch:
+    """Match weight of two addresses and what agreed or differed."""
+    if x.country and y.country and x.country != y.country:
+        return AddressMatch(-6.0, "different countries", False, False, False, False)
+    cc = x.country or y.country
+    postal = _postal(x, y, states)
+    house = _part(x.house_number, y.house_number, 3.0, -3.0, "house number", exact=True)
+    street = _street(x, y, states)
+    city_bits = value_bits(states, f"C:{cc}|{x.city.replace(' ', '')}")
+    city = _part(x.city, y.city, city_bits, -1.0, "city")
+    extra_bits = value_bits(states, f"X:{x.extra}")
+    parts = [
+        postal,
+        house,
+        street,
+        _unit(x.unit, y.unit),
+        city,
+        _part(x.state, y.state, 0.5, -1.0, "state", exact=True),
+        _part(x.extra, y.extra, extra_bits, 0.0, "address line 2"),
+    ]
+    unknown_area = not (x.postal_code or x.city) or not (y.postal_code or y.city)
+    same_area = postal[0] > 0 or city[0] > 0 or unknown_area
+    same_house = house[0] > 0 and street[0] > 0 and same_area
+    rare_street = street[0] > 0 and city[0] > 0 and street[0] + city[0] >= RARE_PLACE_BITS
+    return AddressMatch(
+        weight=round(sum(p[0] for p in parts), 2),
+        note="; ".join(p[1] for p in parts if p[1]),
+        is_same_place=(postal[0] > 0 and not postal[2]) or same_house,
+        is_same_house=same_house,
+        is_near_place=postal[2] or rare_street,
+        is_fuzzy=any(p[2] for p in parts),
+    )
+
+
+def _street(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Part:
+    """Streets compared, also across the two lines (one record's line 2 is the other's
+    street when the lines were swapped)."""
+    best: Part | None = None
+    for a, b in ((x.street, y.street), (x.street, y.extra), (x.extra, y.street)):
+        if not a or not b:
+            continue
+        bits = value_bits(states, f"S:{x.country or y.country}|{street_word(a)}")
+        found = _part(a, b, bits, -2.0, "street")
+        if best is None or found[0] > best[0]:
+            best = found
+    return best or (0.0, "", False)
+
+
+def _postal(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Part:
+    if not x.postal_code or not y.postal_code:
+        return 0.0, "", False
+    if x.postal_code == y.postal_code:
+        weight = value_bits(states, f"Z:{x.country}|{x.postal_code}")
+        return weight, f"same postal code {x.postal_code}", False
+    if similar(x.postal_code, y.postal_code, edits=1):
+        return 1.0, "postal codes one character apart", True
+    return -2.0, "different postal codes", False
+
+
+def _part(
+    a: str, b: str, agree: float, disagree: float, label: str, *, exact: bool = False
+) -> Part:
+    if not a or not b:
+        return 0.0, "", False
+    if a == b:
+        return agree, f"same {label}", False
+    if not exact and similar(a, b):
+        return agree * 0.7, f"similar {label}", True
+    return disagree, f"different {label}" if disagree else "", False
+
+
+def _unit(a: str, b: str) -> Part:
+    if not a or not b:
+        return 0.0, "", False
+    return (1.0, "same unit", False) if a == b else (-6.0, "different apartment or unit", False)
+
+
+def _phone_evidence(a: BuyerProfile, b: BuyerProfile) -> Part:
+    if not a.phones or not b.phones:
+        return 0.0, "no phone to compare", False
+    if _has_near_phone(a, b):
+        return 6.0, "phones one digit apart", True
+    return -4.0, "different phones", False
+
+
+def _has_near_phone(a: BuyerProfile, b: BuyerProfile) -> bool:
+    return any(
+        len(x) == len(y) and similar(x, y, edits=1, jaro=False) for x in a.phones for y in b.phones
+    )
+
+
+def _email_evidence(a: BuyerProfile, b: BuyerProfile) -> float:
+    return -1.0 if a.emails and b.emails else 0.0

@@ -1,0 +1,82 @@
+"""Key states: how common each identity value is, and each account's name policy.
+
+A key's state is the bit length of the number of buyers holding it (capped), so it changes
+only when that number crosses a power of two. Scores depend on states, never on raw counts:
+an incremental run rescoring the buyers of every key whose state changed gets exactly what a
+full rebuild gets, at a cost that is amortized small.
+
+Name policy: an account whose records are noisy (many of its sure links agree only through
+typos: lists typed by hand, transcribed records) gets tolerant first names (``tolerant_key``
+is 1): a different first name is then weak evidence, not a different person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+KeyStates = Mapping[str, int]  # key → state
+
+MAX_STATE = 16  # 32768 buyers and more are all alike
+TOTAL_KEY = "T:"  # state of the number of buyers
+MIN_TOTAL_STATE = 12  # weights assume at least ~4096 buyers: a name says something even in a
+# short customer list
+MIN_SURE_LINKS = 30  # below this an account keeps strict first names
+NOISY_SHARE = 0.25  # share of sure links with typos from which an account counts as noisy
+MAX_KEY_LENGTH = 200
+
+
+def bounded_key(key: str) -> str:
+    """Keys fit the store's key column: a long one is replaced by a digest of it."""
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{key[:2]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def key_state(count: int) -> int:
+    return min(count.bit_length(), MAX_STATE)
+
+
+def tolerant_key(account_id: str) -> str:
+    """The states entry that is 1 when ``account_id``'s first names are not trusted."""
+    return f"M:{account_id}"
+
+
+def is_noisy(sure_links: int, with_typos: int) -> bool:
+    """The name policy of an account from its sure links (both ends in the account)."""
+    return sure_links >= MIN_SURE_LINKS and with_typos >= NOISY_SHARE * sure_links
+
+
+# Frequency keys (upper-case kinds) and the range of their agreement weight in bits: first
+# name, surname, postal code, street word, city, address line 2.
+STAT_RANGES = {"F": (2, 8), "L": (2, 9), "Z": (2, 10), "S": (2, 10), "C": (1, 8), "X": (0, 8)}
+RARE_STATE = 2  # a spelling held by at most 3 buyers may be a typo
+
+
+def is_stat_key(key: str) -> bool:
+    return key[:1] in STAT_RANGES
+
+
+def value_bits(states: KeyStates, key: str) -> float:
+    """The weight of two buyers agreeing on a value: about log2(buyers / buyers holding it),
+    from the states, kept within the range of the key's kind."""
+    total = max(states.get(TOTAL_KEY, 0), MIN_TOTAL_STATE)
+    return _bits(key, states.get(bounded_key(key), 0), total)
+
+
+def _bits(key: str, state: int, total: int) -> float:
+    low, high = STAT_RANGES[key[0]]
+    return float(max(low, min(high, total - state)))
+
+
+def is_rare(states: KeyStates, key: str) -> bool:
+    return states.get(bounded_key(key), 0) <= RARE_STATE
+
+
+def weight_moves(key: str, before: int, after: int, total_state: int) -> bool:
+    """Whether a frequency key going from ``before`` to ``after`` buyers changes any score
+    (its clamped weight or whether it counts as rare)."""
+    total = max(total_state, MIN_TOTAL_STATE)
+    one, two = key_state(before), key_state(after)
+    rare_moves = (one <= RARE_STATE) != (two <= RARE_STATE)
+    return rare_moves or _bits(key, one, total) != _bits(key, two, total)

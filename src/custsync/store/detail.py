@@ -1,0 +1,295 @@
+"""One customer in full: contacts and alternates, buyers, accounts, orders with lines, promo
+codes, returns and feedback, notes, watchlist state and the identity links that joined it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy import Connection, RowMapping, Table, select, true, tuple_
+
+from custsync.store import schema
+from custsync.store.annotations import Note, WatchEntry, notes_for, resolve_customer, watch_entry
+from custsync.store.db import Store
+from custsync.store.tabs import CUSTOMER_COLUMNS, CustomerRow
+
+CHUNK = 400
+OrderKey = tuple[str, str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerInfoRow:
+    account_id: str
+    marketplace: str
+    buyer_key: str
+    is_weak_key: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    account_id: str
+    kind: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternates:
+    """Every distinct value seen on the customer's orders, golden value included."""
+
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    companies: tuple[str, ...]
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LineDetail:
+    sku: str | None
+    title: str | None
+    qty: int
+    unit_price: Decimal
+    promo_discount: Decimal
+    promo_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnDetail:
+    account_id: str
+    return_id: str
+    order_id: str
+    sku: str | None
+    qty: int
+    reason: str | None
+    returned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackDetail:
+    account_id: str
+    order_id: str
+    rating: int
+    comment: str | None
+    left_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    account_id: str
+    order_id: str
+    marketplace: str
+    purchased_at: datetime
+    updated_at: datetime
+    status: str
+    currency: str
+    total: Decimal
+    discount: Decimal
+    units: int
+    lines: tuple[LineDetail, ...]
+    promo_codes: tuple[str, ...]
+    returns: tuple[ReturnDetail, ...]
+    feedback: FeedbackDetail | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDetail:
+    buyer_a: str
+    buyer_b: str
+    rule: str
+    score: float
+    evidence: str
+    created_at: datetime
+    is_link: bool = True  # False: the resolver compared these buyers and kept them apart
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDetail:
+    asked_id: str
+    row: CustomerRow
+    buyers: tuple[BuyerInfoRow, ...]
+    accounts: tuple[AccountInfo, ...]
+    alternates: Alternates
+    orders: tuple[OrderDetail, ...]
+    notes: tuple[Note, ...]
+    watch: WatchEntry | None
+    links: tuple[LinkDetail, ...]
+
+
+def customer_detail(store: Store, customer_id: str) -> CustomerDetail:
+    """Everything about one customer (a merged-away id shows the customer it went into)."""
+    with store.read() as conn:
+        current = resolve_customer(conn, customer_id)
+        c = schema.customers
+        row = conn.execute(
+            select(*(c.c[n] for n in CUSTOMER_COLUMNS)).where(c.c.customer_id == current)
+        ).one()
+        buyers = _buyers(conn, current)
+        orders, alternates = _orders(conn, current)
+        return CustomerDetail(
+            asked_id=customer_id,
+            row=CustomerRow(**row._mapping),
+            buyers=buyers,
+            accounts=_accounts(conn, {b.account_id for b in buyers}),
+            alternates=alternates,
+            orders=orders,
+            notes=tuple(notes_for(conn, current)),
+            watch=watch_entry(conn, current),
+            links=identity_links(conn, current),
+        )
+
+
+def identity_links(conn: Connection, customer_id: str) -> tuple[LinkDetail, ...]:
+    """The stored links of the customer (read here until ``store.identity`` offers its own);
+    pairs the resolver kept apart (``is_link`` false, where the schema has it) come too."""
+    links = schema.identity_links
+    is_link = links.c.get("is_link")
+    query = (
+        select(links.c.buyer_a, links.c.buyer_b, links.c.rule, links.c.score)
+        .add_columns(links.c.evidence, links.c.created_at)
+        .add_columns((is_link if is_link is not None else true()).label("is_link"))
+        .where(links.c.customer_id == customer_id)
+        .order_by(links.c.link_id)
+    )
+    return tuple(
+        LinkDetail(**{**r._mapping, "is_link": bool(r.is_link)}) for r in conn.execute(query)
+    )
+
+
+def _buyers(conn: Connection, customer_id: str) -> tuple[BuyerInfoRow, ...]:
+    b = schema.buyers
+    query = (
+        select(b.c.account_id, b.c.marketplace, b.c.buyer_key, b.c.is_weak_key)
+        .where(b.c.customer_id == customer_id)
+        .order_by(b.c.account_id, b.c.buyer_key)
+    )
+    return tuple(BuyerInfoRow(**r._mapping) for r in conn.execute(query))
+
+
+def _accounts(conn: Connection, ids: set[str]) -> tuple[AccountInfo, ...]:
+    a = schema.accounts
+    query = (
+        select(a.c.account_id, a.c.kind, a.c.name)
+        .where(a.c.account_id.in_(sorted(ids)))
+        .order_by(a.c.account_id)
+    )
+    return tuple(AccountInfo(**r._mapping) for r in conn.execute(query))
+
+
+def _orders(conn: Connection, customer_id: str) -> tuple[tuple[OrderDetail, ...], Alternates]:
+    o, b = schema.orders, schema.buyers
+    query = (
+        select(o)
+        .join(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
+        .where(b.c.customer_id == customer_id)
+        .order_by(o.c.purchased_at, o.c.account_id, o.c.order_id)
+    )
+    rows = conn.execute(query).mappings().all()
+    keys = [(r["account_id"], r["order_id"]) for r in rows]
+    lines, codes = _lines(conn, keys)
+    returns = _per_order(conn, schema.returns, keys, ReturnDetail, "returned_at")
+    feedback = _per_order(conn, schema.feedback, keys, FeedbackDetail, "left_at")
+    orders = tuple(
+        OrderDetail(
+            **{name: r[name] for name in _ORDER_FIELDS},
+            lines=tuple(lines.get(key, ())),
+            promo_codes=tuple(sorted(codes.get(key, set()))),
+            returns=tuple(returns.get(key, ())),
+            feedback=next(iter(feedback.get(key, ())), None),
+        )
+        for r, key in zip(rows, keys, strict=True)
+    )
+    return orders, _alternates(rows)
+
+
+_ORDER_FIELDS = (
+    "account_id",
+    "order_id",
+    "marketplace",
+    "purchased_at",
+    "updated_at",
+    "status",
+    "currency",
+    "total",
+    "discount",
+    "units",
+)
+
+
+def _chunks(keys: list[OrderKey]) -> Iterable[list[OrderKey]]:
+    for start in range(0, len(keys), CHUNK):
+        yield keys[start : start + CHUNK]
+
+
+def _lines(
+    conn: Connection, keys: list[OrderKey]
+) -> tuple[dict[OrderKey, list[LineDetail]], dict[OrderKey, set[str]]]:
+    ln, uses = schema.order_lines, schema.promo_uses
+    lines: dict[OrderKey, list[LineDetail]] = defaultdict(list)
+    codes: dict[OrderKey, set[str]] = defaultdict(set)
+    for chunk in _chunks(keys):
+        query = (
+            select(ln)
+            .where(tuple_(ln.c.account_id, ln.c.order_id).in_(chunk))
+            .order_by(ln.c.account_id, ln.c.order_id, ln.c.line_id)
+        )
+        for r in conn.execute(query):
+            line_codes = tuple(code for code in r.promo_codes.split(";") if code)
+            lines[(r.account_id, r.order_id)].append(
+                LineDetail(r.sku, r.title, r.qty, r.unit_price, r.promo_discount, line_codes)
+            )
+            codes[(r.account_id, r.order_id)].update(line_codes)
+        query = select(uses.c.account_id, uses.c.order_id, uses.c.code).where(
+            tuple_(uses.c.account_id, uses.c.order_id).in_(chunk)
+        )
+        for account_id, order_id, code in conn.execute(query):
+            codes[(account_id, order_id)].add(code)
+    return lines, codes
+
+
+_BOOKKEEPING = frozenset({"source", "source_hash", "ingested_at"})
+
+
+def _per_order(
+    conn: Connection, table: Table, keys: list[OrderKey], kind: Callable[..., T], last: str
+) -> dict[OrderKey, list[T]]:
+    """Rows of ``table`` for the orders ``keys``, as ``kind``, by order then ``last``."""
+    fields: tuple[str, ...] = kind.__slots__  # type: ignore[attr-defined]
+    found: dict[OrderKey, list[T]] = defaultdict(list)
+    for chunk in _chunks(keys):
+        query = (
+            select(*(table.c[name] for name in fields))
+            .where(tuple_(table.c.account_id, table.c.order_id).in_(chunk))
+            .order_by(table.c.account_id, table.c.order_id, table.c[last])
+        )
+        for r in conn.execute(query).mappings():
+            found[(r["account_id"], r["order_id"])].append(kind(**r))
+    return found
+
+
+_ADDRESS_PARTS = ("address_line1", "address_line2", "city", "state", "postal_code", "country_code")
+
+
+def _alternates(rows: Iterable[RowMapping]) -> Alternates:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        get = r.__getitem__
+        for field in ("name", "email", "phone", "company"):
+            value = get(f"buyer_{field}")
+            if value and value.strip():
+                seen[field].add(value.strip())
+        parts = [get(f"buyer_{name}") for name in _ADDRESS_PARTS]
+        address = ", ".join(p.strip() for p in parts if p and p.strip())
+        if address:
+            seen["address"].add(address)
+    return Alternates(
+        names=tuple(sorted(seen["name"])),
+        emails=tuple(sorted(seen["email"])),
+        phones=tuple(sorted(seen["phone"])),
+        companies=tuple(sorted(seen["company"])),
+        addresses=tuple(sorted(seen["address"])),
+    )

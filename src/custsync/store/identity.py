@@ -1,0 +1,254 @@
+"""Identity data in the store: buyer keys, links, operator overrides, learnt parameters.
+
+Connection-level functions run inside the caller's transaction (a rebuild is one); the
+``store``-level ones open their own. Buyers are written in links as ``ACCOUNT:KEY`` (account
+ids never hold a colon).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from custsync.errors import StoreError
+from custsync.pipeline.clusters import OverrideAction
+from custsync.pipeline.facts import BuyerRef
+from custsync.pipeline.identity import Link
+from custsync.pipeline.scoring import Rule
+from custsync.records import AccountId, BuyerKey
+from custsync.store import schema
+from custsync.store.db import Store
+
+CHUNK = 400
+
+
+def ref_text(ref: BuyerRef) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+def parse_ref(text: str) -> BuyerRef:
+    """``ACCOUNT:KEY`` → (account, key); the key may itself hold colons (``weak:...``)."""
+    account, sep, key = text.partition(":")
+    if not sep or not account or not key:
+        raise StoreError(f"buyer {text!r} is not ACCOUNT:KEY")
+    return AccountId(account), BuyerKey(key)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------- links
+
+
+def _link_row(link: Link, customer_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "buyer_a": ref_text(link.a),
+        "buyer_b": ref_text(link.b),
+        "rule": link.rule.value,
+        "score": link.score,
+        "evidence": json.dumps(dict(link.evidence), ensure_ascii=False, sort_keys=True),
+        "created_at": now,
+        "is_link": link.is_link,
+        "names_conflict": link.names_conflict,
+        "is_sure": link.is_sure,
+        "has_typos": link.has_typos,
+    }
+
+
+def _row_link(row: Any) -> Link:
+    return Link(
+        parse_ref(row.buyer_a),
+        parse_ref(row.buyer_b),
+        Rule(row.rule),
+        row.score,
+        tuple(json.loads(row.evidence or "{}").items()),
+        is_link=bool(row.is_link),
+        names_conflict=bool(row.names_conflict),
+        is_sure=bool(row.is_sure),
+        has_typos=bool(row.has_typos),
+    )
+
+
+def _touching(refs: Sequence[BuyerRef]) -> Any:
+    texts = [ref_text(ref) for ref in refs]
+    t = schema.identity_links
+    return or_(t.c.buyer_a.in_(texts), t.c.buyer_b.in_(texts))
+
+
+def replace_links(
+    conn: Connection, refs: Collection[BuyerRef], links: Iterable[Link], *, now: datetime
+) -> None:
+    """Drop every stored link touching ``refs``, then store ``links``."""
+    for chunk in chunks(sorted(refs)):
+        conn.execute(delete(schema.identity_links).where(_touching(chunk)))
+    rows = [_link_row(link, "", now) for link in links]
+    for chunk in chunks(rows, 5000):
+        conn.execute(insert(schema.identity_links), list(chunk))
+
+
+def replace_pair_links(
+    conn: Connection,
+    pairs: Collection[tuple[BuyerRef, BuyerRef]],
+    links: Iterable[Link],
+    *,
+    now: datetime,
+) -> None:
+    """Drop the stored links of exactly these pairs, then store ``links``."""
+    t = schema.identity_links
+    rows = [{"a": ref_text(a), "b": ref_text(b)} for a, b in sorted(pairs)]
+    statement = delete(t).where(t.c.buyer_a == bindparam("a"), t.c.buyer_b == bindparam("b"))
+    for chunk in chunks(rows, 2000):
+        conn.execute(statement, list(chunk))
+    found = [_link_row(link, "", now) for link in links]
+    for chunk in chunks(found, 5000):
+        conn.execute(insert(schema.identity_links), list(chunk))
+
+
+def links_touching(conn: Connection, refs: Collection[BuyerRef]) -> list[Link]:
+    t = schema.identity_links
+    found: dict[tuple[BuyerRef, BuyerRef], Link] = {}
+    for chunk in chunks(sorted(refs)):
+        for row in conn.execute(select(t).where(_touching(chunk))):
+            link = _row_link(row)
+            found[(link.a, link.b)] = link
+    return [found[pair] for pair in sorted(found)]
+
+
+def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) -> None:
+    """Each link touching these buyers belongs to the customer of its first buyer."""
+    t = schema.identity_links
+    rows = [{"a": ref_text(ref), "cid": cid} for ref, cid in sorted(customer_of.items())]
+    statement = update(t).where(t.c.buyer_a == bindparam("a")).values(customer_id=bindparam("cid"))
+    for chunk in chunks(rows, 2000):
+        conn.execute(statement, list(chunk))
+
+
+def sure_link_counts(conn: Connection, account_ids: Collection[str]) -> dict[str, tuple[int, int]]:
+    """Per account: sure links with both buyers in it, and how many of them had typos."""
+    t = schema.identity_links
+    counts: dict[str, tuple[int, int]] = {}
+    for account in sorted(account_ids):
+        prefix = account.replace("_", r"\_") + ":%"
+        query = select(func.count(), func.sum(cast(t.c.has_typos, Integer))).where(
+            t.c.is_sure.is_(True),
+            t.c.buyer_a.like(prefix, escape="\\"),
+            t.c.buyer_b.like(prefix, escape="\\"),
+        )
+        total, typos = conn.execute(query).one()
+        counts[account] = (int(total or 0), int(typos or 0))
+    return counts
+
+
+# ---------------------------------------------------------------- parameters and overrides
+
+
+def load_params(conn: Connection) -> dict[str, int]:
+    p = schema.identity_params
+    return {name: int(value) for name, value in conn.execute(select(p.c.name, p.c.value))}
+
+
+def save_params(conn: Connection, params: Mapping[str, int], *, now: datetime) -> None:
+    p = schema.identity_params
+    if params:
+        conn.execute(delete(p).where(p.c.name.in_(sorted(params))))
+        rows = [{"name": k, "value": v, "updated_at": now} for k, v in sorted(params.items())]
+        conn.execute(insert(p), rows)
+
+
+def load_overrides(conn: Connection) -> list[OverrideAction]:
+    o = schema.identity_overrides
+    query = select(o.c.action, o.c.buyer).order_by(o.c.created_at, o.c.override_id)
+    return [
+        OverrideAction(action, frozenset(parse_ref(text) for text in json.loads(buyers or "[]")))
+        for action, buyers in conn.execute(query)
+    ]
+
+
+def add_override(
+    store: Store,
+    action: str,
+    buyers: Collection[BuyerRef],
+    *,
+    customer_a: str | None,
+    customer_b: str | None,
+    now: datetime,
+) -> None:
+    with store.begin() as conn:
+        conn.execute(
+            insert(schema.identity_overrides).values(
+                action=action,
+                customer_a=customer_a,
+                customer_b=customer_b,
+                buyer=json.dumps(sorted(ref_text(ref) for ref in buyers)),
+                created_at=now,
+            )
+        )
+
+
+# ---------------------------------------------------------------- explanations
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityLink:
+    """One stored finding about two buyers of a customer, for ``customers show --why``."""
+
+    customer_id: str
+    buyer_a: str  # ACCOUNT:KEY
+    buyer_b: str
+    rule: str  # override | email | phone | name_address
+    score: float  # match weight in bits (higher: surer)
+    is_link: bool  # False: the two were kept apart (a household behind one phone or house)
+    evidence: tuple[tuple[str, str], ...]  # (field, what agreed or differed)
+    created_at: datetime
+
+
+def identity_links_for(store: Store, customer_id: str) -> list[IdentityLink]:
+    """Every stored link touching a buyer of ``customer_id``: the links that joined its
+    buyers and the pairs kept apart, strongest first."""
+    with store.engine.connect() as conn:
+        b = schema.buyers
+        refs = [
+            (AccountId(a), BuyerKey(k))
+            for a, k in conn.execute(
+                select(b.c.account_id, b.c.buyer_key).where(b.c.customer_id == customer_id)
+            )
+        ]
+        t = schema.identity_links
+        rows = []
+        for chunk in chunks(sorted(refs)):
+            rows += list(conn.execute(select(t).where(_touching(chunk))))
+    unique = {(row.buyer_a, row.buyer_b): row for row in rows}
+    links = [_explained(customer_id, row) for row in unique.values()]
+    return sorted(links, key=lambda x: (not x.is_link, Rule(x.rule).rank, -x.score, x.buyer_a))
+
+
+def _explained(customer_id: str, row: Any) -> IdentityLink:
+    return IdentityLink(
+        customer_id=customer_id,
+        buyer_a=row.buyer_a,
+        buyer_b=row.buyer_b,
+        rule=row.rule,
+        score=row.score,
+        is_link=bool(row.is_link),
+        evidence=tuple(json.loads(row.evidence or "{}").items()),
+        created_at=row.created_at,
+    )

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from custsync.connectors.contact_fields import facebook_url, instagram_handle, split_full_name
+from custsync.connectors.files import parse_mapping, read_contacts
+from custsync.curation import import_contacts
+from custsync.errors import UsageError
+from custsync.records import AccountId
+from custsync.store import schema
+from custsync.store.db import Store
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+LIST = AccountId("fair-2025")
+
+CSV_TEXT = """\
+Customer ID,First Name,Last Name,E-mail,Phone,Street Address,Apt,Town,State,Zip,Country,IG,Notes
+A1,Ann,Lee,Ann.Lee@Web.de,(206) 555-0142,12 Oak Avenue,,Seattle,WA,98101,US,@ann.lee,VIP
+A2,,,,,1 Main St,,Austin,TX,78701,US,,no name here
+A3,Bob,Kay,,,5 Pine Street,Apt 4,Austin,TX,78701,US,https://www.instagram.com/bob.k/,
+,,,,,,,,,,,,
+"""
+
+
+def _write(tmp_path: Path, text: str = CSV_TEXT, name: str = "list.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_common_headers_map_to_fields_and_rows_become_contacts(tmp_path: Path) -> None:
+    result = read_contacts(_write(tmp_path), LIST)
+    assert result.mapping == {
+        "Customer ID": "external_id",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "E-mail": "email",
+        "Phone": "phone",
+        "Street Address": "address_line1",
+        "Apt": "address_line2",
+        "Town": "city",
+        "State": "state",
+        "Zip": "postal_code",
+        "Country": "country_code",
+        "IG": "instagram",
+        "Notes": "notes",
+    }
+    ann, bob = result.contacts
+    assert (ann.buyer_key, ann.row_number, ann.buyer.name) == ("A1", 2, "Ann Lee")
+    assert (ann.instagram, ann.notes, ann.buyer.postal_code) == ("ann.lee", "VIP", "98101")
+    assert (bob.instagram, bob.buyer.address_line2) == ("bob.k", "Apt 4")
+    assert dict(result.skipped) == {"no name": 1, "empty row": 1}
+
+
+def test_map_overrides_and_full_names_are_split(tmp_path: Path) -> None:
+    text = (
+        "rec_id,name,account,city\nrec-1-org,Smith, Robert,a,Boston\nrec-2,Maria de la Cruz,a,X\n"
+    )
+    text = text.replace("Smith, Robert", '"Smith, Robert"')
+    result = read_contacts(_write(tmp_path, text), LIST, parse_mapping(["REC_ID=external_id"]))
+    assert result.mapping == {"rec_id": "external_id", "name": "full_name", "city": "city"}
+    assert result.ignored_columns == ["account"]
+    first, second = result.contacts
+    assert (first.buyer_key, first.first_name, first.last_name) == ("rec-1-org", "Robert", "Smith")
+    assert (second.first_name, second.last_name) == ("Maria", "de la Cruz")
+
+
+def test_without_an_external_id_the_row_number_is_the_key(tmp_path: Path) -> None:
+    result = read_contacts(_write(tmp_path, "Name;Zip\nAnn Lee;98101\nBob Kay;78701\n"), LIST)
+    assert [c.buyer_key for c in result.contacts] == ["2", "3"]
+
+
+def test_xlsx_lists_read_like_csv(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Full Name", "Postcode", "Facebook"])
+    sheet.append(["Ann Lee", 2134, "facebook.com/ann.lee"])
+    sheet.append([None, None, None])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    result = read_contacts(path, LIST)
+    (ann,) = result.contacts
+    assert (ann.buyer.postal_code, ann.facebook) == ("2134", "https://facebook.com/ann.lee")
+
+
+def test_bad_maps_are_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown field 'zipcode'"):
+        parse_mapping(["Zip=zipcode"])
+    with pytest.raises(UsageError, match="no column 'Cust'"):
+        read_contacts(_write(tmp_path), LIST, {"Cust": "external_id"})
+
+
+def test_names_and_handles_normalize() -> None:
+    assert split_full_name("Mary Ann Smith") == ("Mary Ann", "Smith")
+    assert split_full_name("Cher") == ("Cher", None)
+    assert instagram_handle("@Jane.Doe") == "jane.doe"
+    assert instagram_handle("instagram.com/jane_doe?hl=en") == "jane_doe"
+    assert instagram_handle("not a handle!") is None
+    assert facebook_url("www.facebook.com/jane") == "https://www.facebook.com/jane"
+    assert facebook_url("http://fb.com/x") == "http://fb.com/x"
+    assert facebook_url("jane.doe") == "https://www.facebook.com/jane.doe"
+
+
+def test_imported_people_are_customers_and_reimport_changes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    path = _write(tmp_path)
+    first = import_contacts(store, path, LIST, {}, base_currency="USD", now=NOW)
+    assert (first.imported, first.inserted, first.customers_refreshed) == (2, 2, 2)
+    with store.engine.connect() as conn:
+        customers = conn.execute(select(schema.customers).order_by("name")).all()
+        buyers = conn.execute(select(schema.buyers.c.marketplace, schema.buyers.c.buyer_key)).all()
+    assert [(c.name, c.orders, c.email) for c in customers] == [
+        ("Ann Lee", 0, "Ann.Lee@Web.de"),
+        ("Bob Kay", 0, None),
+    ]
+    assert sorted(buyers) == [("file", "A1"), ("file", "A3")]
+    again = import_contacts(store, path, LIST, {}, base_currency="USD", now=NOW)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(schema.customers).order_by("name")).all() == customers

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from custsync.pipeline.clusters import OverrideAction, Overrides, fold_overrides
+from custsync.pipeline.identity import (
+    assign_customer_ids,
+    candidate_pairs,
+    customer_id_for,
+    is_usable_block,
+)
+from custsync.pipeline.profiles import (
+    blocking_keys,
+    profile_from_json,
+    profile_to_json,
+)
+from custsync.pipeline.scoring import Rule, compare
+from custsync.records import AccountId, BuyerKey, CustomerId
+from tests.support.identity import customers_of, links_of, profile, states_of, together
+
+HOME = {
+    "address_line1": "12 Oak Avenue",
+    "city": "Seattle",
+    "state": "WA",
+    "postal_code": "98101",
+    "country_code": "US",
+}
+ELSEWHERE = HOME | {"address_line1": "900 Pine Street", "city": "Austin", "postal_code": "78701"}
+
+
+def test_same_personal_email_links_across_accounts() -> None:
+    a = profile("shopify", "1", name="Ann Lee", email="Ann.Lee+shop@gmail.com")
+    b = profile("ebay", "ann_l", name="Ann Lee", email="annlee@googlemail.com")
+    (link,) = links_of([a, b])
+    assert (link.rule, link.is_link) == (Rule.EMAIL, True)
+    assert dict(link.evidence)["email"] == "same e-mail annlee@gmail.com"
+
+
+def test_a_relay_alias_links_only_within_its_account() -> None:
+    alias = "x1y2@marketplace.amazon.com"
+    same = [profile("amazon", "k1", email=alias), profile("amazon", "k2", email=alias)]
+    other = [profile("amazon", "k1", email=alias), profile("shop-list", "7", email=alias)]
+    assert [x.rule for x in links_of(same)] == [Rule.EMAIL]
+    assert links_of(other) == []
+
+
+def test_sentinel_emails_join_nobody() -> None:
+    iba = "no-reply-amazon-iba-buyer@marketplace.amazon.com"
+    buyers = [
+        profile("amazon", "a", name="Ann Lee", email=iba, **ELSEWHERE),
+        profile("amazon", "b", name="Bob Kay", email=iba, **HOME),
+        profile("ebay", "c", name="Cid Roe", email="Invalid Request", **HOME),
+    ]
+    assert all(not p.emails and not p.relay_emails for p in buyers)
+    assert [x for x in links_of(buyers) if x.is_link] == []
+
+
+def test_same_phone_in_any_format_links() -> None:
+    a = profile("amazon", "a", name="Robert Smith", phone="(206) 555 0142", **HOME)
+    b = profile("shopify", "b", name="Bob Smith", phone="+1 206-555-0142", **ELSEWHERE)
+    (link,) = links_of([a, b])
+    assert (link.rule, link.is_link) == (Rule.PHONE, True)
+
+
+def test_name_and_house_link_nickname_and_last_first_spellings() -> None:
+    a = profile("amazon", "a", name="Katherine Müller", **HOME)
+    b = profile("ebay", "b", name="Muller, Kate", **HOME | {"address_line1": "12 OAK AVE"})
+    (link,) = links_of([a, b])
+    assert link.rule is Rule.NAME_ADDRESS
+    assert link.is_link
+    assert "one name" in dict(link.evidence)["name"]
+
+
+def test_a_household_sharing_a_phone_and_house_stays_apart() -> None:
+    john = profile("amazon", "j", name="John Smith", phone="2065550142", **HOME)
+    mary = profile("amazon", "m", name="Mary Smith", phone="2065550142", **HOME)
+    john2 = profile("ebay", "j2", name="J. Smith", phone="2065550199", **HOME)
+    (apart,) = [x for x in links_of([john, mary]) if not x.is_link]
+    assert apart.names_conflict
+    assert apart.rule is Rule.PHONE
+    customers = customers_of([john, mary, john2])
+    assert not together(customers, "j", "m")
+    assert not together(customers, "m", "j2")
+
+
+def test_namesakes_in_other_places_stay_apart() -> None:
+    one = profile("amazon", "a", name="Thomas Jones", **HOME)
+    two = profile("amazon", "b", name="Thomas Jones", **ELSEWHERE)
+    assert links_of([one, two]) == []
+
+
+def test_a_buyer_without_a_name_behind_a_households_phone_joins_neither() -> None:
+    shared = {"phone": "2065550142", **HOME}
+    john = profile("amazon", "j", name="John Smith", **shared)
+    mary = profile("amazon", "m", name="Mary Smith", **shared)
+    nameless = profile("amazon", "x", **shared)
+    customers = customers_of([john, mary, nameless])
+    assert ((AccountId("amazon"), BuyerKey("x")),) in customers
+    assert not together(customers, "j", "m")
+
+
+def test_one_weak_link_does_not_chain_two_strong_groups() -> None:
+    base = {"city": "Seattle", "state": "WA", "country_code": "US"}
+    north = [
+        profile(
+            "a",
+            f"n{i}",
+            name="Lena Vogt",
+            phone="2065550100",
+            **base,
+            address_line1="1 Elm Street",
+            postal_code="98101",
+        )
+        for i in range(2)
+    ]
+    south = [
+        profile(
+            "a",
+            f"s{i}",
+            name="Lena Vogt",
+            phone="2065550199",
+            **base,
+            address_line1="9 Cedar Lane",
+            postal_code="98109",
+        )
+        for i in range(2)
+    ]
+    bridge = [
+        profile("b", "x", name="Lena Vogt", address_line1="1 Elm St", postal_code="98101", **base)
+    ]
+    states = states_of(north + south + bridge, total=1 << 16)
+    weakly = customers_of(north + south + bridge, states=states)
+    assert together(weakly, "n0", "n1", "x")
+    assert together(weakly, "s0", "s1")
+    assert not together(weakly, "n0", "s0")
+
+
+def test_noisy_accounts_tolerate_a_different_first_name() -> None:
+    a = profile("list", "1", name="Lily Petersen", phone="+61 403 851 424", **HOME)
+    b = profile("list", "2", name="Mitchell Petersen", phone="+61 403 851 424", **HOME)
+    strict = compare(a, b, states_of([a, b]))
+    tolerant = compare(a, b, states_of([a, b], noisy=["list"]))
+    assert strict is not None
+    assert not strict.is_link
+    assert tolerant is not None
+    assert tolerant.is_link
+    assert tolerant.names_conflict
+
+
+def test_blocking_compares_only_buyers_sharing_a_key() -> None:
+    people = [
+        profile(
+            "a",
+            str(i),
+            name=f"Person{i} Name{i}",
+            phone=f"20655{i:05d}",
+            address_line1=f"{i} W{i:04d}x Road",
+            city=f"Town{i}",
+            postal_code=f"{i:05d}",
+            country_code="US",
+        )
+        for i in range(300)
+    ]
+    twins = [profile("b", "t", name="Person7 Name7", phone="2065500007", country_code="US")]
+    by_ref = {p.ref: p for p in people + twins}
+    keys = {ref: blocking_keys(p) for ref, p in by_ref.items()}
+    members: dict[str, list] = {}  # type: ignore[type-arg]
+    for ref, found in keys.items():
+        for key in found:
+            members.setdefault(key, []).append(ref)
+    states = states_of(people + twins)
+    pairs = list(candidate_pairs(by_ref, by_ref, members, states, keys))
+    assert pairs == [((AccountId("a"), BuyerKey("7")), (AccountId("b"), BuyerKey("t")))]
+    assert not is_usable_block("p:+12065550100", 5)
+    assert is_usable_block("a:US|98101|1", 6)
+
+
+def test_profiles_survive_a_trip_through_json() -> None:
+    p = profile(
+        "a",
+        "1",
+        name="Siobhán Ó Súilleabháin",
+        email="s@x.ie",
+        phone="+353 1 234 5678",
+        address_line1="Flat 2, 10 High Street",
+        city="Dublin",
+        postal_code="D02 X285",
+        country_code="IE",
+    )
+    assert profile_from_json(p.account_id, p.buyer_key, profile_to_json(p)) == p
+
+
+def test_customer_ids_are_stable_and_merges_keep_the_smaller_id() -> None:
+    a, b, c = ((AccountId("acct"), BuyerKey(k)) for k in "abc")
+    fresh = assign_customer_ids([(a, b), (c,)], {}, set())
+    assert fresh.ids == (customer_id_for(*a), customer_id_for(*c))
+    previous = {a: CustomerId("C2"), b: CustomerId("C2"), c: CustomerId("C1")}
+    merged = assign_customer_ids([(a, b, c)], previous, set())
+    assert merged.ids == ("C1",)
+    assert merged.merged_into == {"C2": "C1"}
+    one = CustomerId("C1")
+    split = assign_customer_ids([(a, b), (c,)], {a: one, b: one, c: one}, {CustomerId("X")})
+    assert split.ids[0] == "C1"
+    assert split.ids[1] == customer_id_for(*c)
+    taken = assign_customer_ids([(c,)], {}, {customer_id_for(*c)})
+    assert taken.ids == (customer_id_for(*c, attempt=1),)
+
+
+def test_operator_overrides_merge_over_conflicts_and_split_stands_alone() -> None:
+    john = profile("amazon", "j", name="John Smith", phone="2065550142", **HOME)
+    mary = profile("amazon", "m", name="Mary Smith", phone="2065550142", **HOME)
+    john2 = profile("ebay", "j2", name="John Smith", phone="2065550142", **HOME)
+    merge = OverrideAction("merge", frozenset({john.ref, mary.ref}))
+    merged = customers_of([john, mary, john2], fold_overrides([merge]))
+    assert together(merged, "j", "m", "j2")
+    split = OverrideAction("split", frozenset({john2.ref}))
+    alone = customers_of([john, mary, john2], fold_overrides([merge, split]))
+    assert together(alone, "j", "m")
+    assert (john2.ref,) in alone
+    assert fold_overrides([split, merge]) == Overrides((merge.buyers,), split.buyers)

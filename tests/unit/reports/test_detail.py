@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from custsync.reports.detail import detail_json, detail_lines, order_summary, timeline
+from custsync.store.annotations import add_note, watch
+from custsync.store.db import Store
+from custsync.store.queries import customer_detail
+from tests.support.reports import NOW, customer_id_named, seed
+
+
+def test_order_summary_estimates_refunds_from_returned_units(store: Store) -> None:
+    seed(store)
+    detail = customer_detail(store, customer_id_named(store, "山田 太郎"))
+    summary = order_summary(detail.orders[0])
+    # 80.00 for 4 units, 2 returned
+    assert (summary.revenue, summary.returned_units, summary.refunds_estimated, summary.net) == (
+        Decimal("80.00"),
+        2,
+        Decimal("40.00"),
+        Decimal("40.00"),
+    )
+
+
+def test_cancelled_order_has_no_revenue(store: Store) -> None:
+    seed(store)
+    detail = customer_detail(store, customer_id_named(store, "Ann Buyer"))
+    cancelled = next(o for o in detail.orders if o.status == "cancelled")
+    assert order_summary(cancelled).revenue == 0
+
+
+def test_timeline_is_newest_first_with_every_kind(store: Store) -> None:
+    seed(store)
+    cid = customer_id_named(store, "山田 太郎")
+    add_note(store, cid, "asked for a refund", now=NOW)
+    watch(store, cid, "returns", now=NOW + timedelta(minutes=1))
+    events = timeline(customer_detail(store, cid))
+    assert [e.kind for e in events] == ["watchlist", "note", "feedback", "return", "order"]
+
+
+def test_json_and_text_views(store: Store) -> None:
+    seed(store)
+    detail = customer_detail(store, customer_id_named(store, "山田 太郎"))
+    body = detail_json(detail, why=True)
+    assert body["metrics"]["amount_spent"] == "80.00"  # type: ignore[index]
+    order = body["orders"][0]  # type: ignore[index]
+    assert order["summary"]["net"] == "40.00"
+    assert order["returns"][0]["reason"] == "damaged"
+    assert "identity_links" in body
+    assert "identity_links" not in detail_json(detail)
+    text = "\n".join(detail_lines(detail, why=True))
+    assert "山田 太郎" in text
+    assert "refunds (est.) 40.00" in text
+    assert "Identity links (0)" in text

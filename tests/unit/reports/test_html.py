@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from custsync.reports.html import write_html
+from custsync.store.annotations import watch
+from custsync.store.db import Store
+from custsync.store.queries import Tab, tab_rows
+from tests.support.reports import NOW, XSS_NAME, customer_id_named, seed
+
+
+def _embedded(html: str, element_id: str) -> object:
+    match = re.search(
+        rf'<script type="application/json" id="{element_id}">(.*?)</script>', html, re.S
+    )
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+@pytest.fixture
+def page(store: Store, tmp_path: Path) -> str:
+    seed(store)
+    watch(store, customer_id_named(store, "Élodie Dupont"), "chargeback", now=NOW)
+    assert write_html(store, tmp_path, now=NOW) == 5
+    return (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_page_is_self_contained(page: str) -> None:
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert re.search(r"<style>\s*:root", page)
+    assert "default-src 'none'" in page  # the page may not fetch anything
+
+
+def test_untrusted_text_cannot_close_the_data_element(page: str) -> None:
+    assert XSS_NAME not in page
+    rows = _embedded(page, "cs-rows")
+    assert isinstance(rows, list)
+    assert XSS_NAME in [row[1] for row in rows]
+
+
+def test_rows_carry_contract_columns_money_in_cents_and_orders(page: str, store: Store) -> None:
+    rows = _embedded(page, "cs-rows")
+    meta = _embedded(page, "cs-meta")
+    assert isinstance(rows, list)
+    assert isinstance(meta, dict)
+    ids = [c["id"] for c in meta["columns"]]
+    assert ids == list(tab_rows.__globals__["CUSTOMER_COLUMNS"])
+    by_id = {row[0]: row for row in rows}
+    elodie = by_id[customer_id_named(store, "Élodie Dupont")]
+    assert elodie[ids.index("amount_spent")] == 30000
+    assert meta["dict"][elodie[ids.index("city")]] == "Montréal"
+    company, watched, orders = elodie[len(ids) :]
+    assert company == "Dupont Frères SARL"
+    assert watched == [int(NOW.timestamp()), "chargeback"]
+    assert [o[0] for o in orders] == ["N-1"]
+    assert len(orders[0]) == 8  # trailing empty fields are left out
+
+
+def test_meta_has_client_statistics_and_the_six_tabs(page: str) -> None:
+    meta = _embedded(page, "cs-meta")
+    assert isinstance(meta, dict)
+    assert [t["id"] for t in meta["tabs"]] == [t.value for t in Tab]
+    stats = meta["stats"]
+    # 5 customers, one with two orders; revenue 300 + 20 + 50 + 1 + 80
+    assert (stats["customers"], stats["repeat_customers"], stats["orders"]) == (5, 1, 6)
+    assert stats["revenue_cents"] == 45100
+    assert stats["aov_cents"] == round(45100 / 6)
+    assert stats["repeat_rate"] == 0.2
+
+
+def test_same_store_and_time_give_the_same_page(store: Store, tmp_path: Path) -> None:
+    seed(store)
+    write_html(store, tmp_path / "a", now=NOW)
+    write_html(store, tmp_path / "b", now=NOW)
+    assert (tmp_path / "a" / "index.html").read_bytes() == (
+        tmp_path / "b" / "index.html"
+    ).read_bytes()
+
+
+def test_empty_store_still_renders(store: Store, tmp_path: Path) -> None:
+    assert write_html(store, tmp_path, now=NOW) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert _embedded(page, "cs-rows") == []

@@ -1,0 +1,310 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from custsync.connectors.base import Cursor, Page
+from custsync.curation import merge_customers, split_buyer
+from custsync.errors import ConfigError
+from custsync.pipeline.fx import FxRate
+from custsync.rebuild import rebuild_customers
+from custsync.records import AccountId, BuyerInfo, BuyerKey, Order, OrderLine, OrderStatus
+from custsync.records import StreamName as S
+from custsync.store import schema
+from custsync.store.customers import set_fx_rate
+from custsync.store.db import Store, open_store, upgrade
+from custsync.store.identity import identity_links_for
+from custsync.store.ingest import write_page
+from custsync.store.state import register_account
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+HOME = BuyerInfo(
+    address_line1="12 Oak Avenue",
+    city="Seattle",
+    state="WA",
+    postal_code="98101",
+    country_code="US",
+)
+
+
+def _order(
+    n: int,
+    account: str,
+    key: str,
+    name: str,
+    *,
+    phone: str | None = None,
+    home: BuyerInfo = HOME,
+    currency: str = "USD",
+    total: str = "10.00",
+    day: int = 1,
+) -> Order:
+    when = datetime(2026, 1, day, tzinfo=UTC)
+    buyer = BuyerInfo(
+        name=name,
+        phone=phone,
+        address_line1=home.address_line1,
+        city=home.city,
+        state=home.state,
+        postal_code=home.postal_code,
+        country_code=home.country_code,
+    )
+    line = OrderLine("L1", "SKU", "Thing", 1, Decimal(total))
+    return Order(
+        AccountId(account),
+        "M",
+        f"O{n}",
+        BuyerKey(key),
+        OrderStatus.SHIPPED,
+        when,
+        when,
+        currency,
+        Decimal(total),
+        (line,),
+        buyer,
+        source=f'{{"n": {n}}}',
+    )
+
+
+def _people() -> list[Order]:
+    """A person on three channels, a household sharing her phone, a namesake elsewhere."""
+    elsewhere = BuyerInfo(
+        address_line1="5 Pine Street",
+        city="Austin",
+        state="TX",
+        postal_code="78701",
+        country_code="US",
+    )
+    return [
+        _order(1, "amazon", "ann@marketplace.amazon.com", "Ann Lee", phone="2065550142"),
+        _order(2, "amazon", "ann@marketplace.amazon.com", "Ann Lee", day=3),
+        _order(3, "shop", "1001", "Lee, Ann", phone="+1 206 555 0142", day=2),
+        _order(4, "shop", "1002", "Anne Lee", day=5, currency="EUR", total="8.00"),
+        _order(5, "ebay", "bo_lee", "Bo Lee", phone="206.555.0142", day=4),
+        _order(6, "ebay", "ann2", "Ann Lee", home=elsewhere, day=6),
+        _order(7, "amazon", "weak:aaaa", "Ann Lee", day=7),
+    ]
+
+
+def _ingest(store: Store, orders: list[Order], now: datetime) -> set[tuple[AccountId, BuyerKey]]:
+    by_account: dict[AccountId, list[Order]] = defaultdict(list)
+    for o in orders:
+        by_account[o.account_id].append(o)
+    touched: set[tuple[AccountId, BuyerKey]] = set()
+    for account, found in sorted(by_account.items()):
+        register_account(store, account, "amazon", None, now=now)
+        counts = write_page(
+            store, account, S.ORDERS, Page(found, [], Cursor()), run_id="r", now=now
+        )
+        touched |= counts.touched_buyers
+    return touched
+
+
+def _rates(store: Store) -> None:
+    set_fx_rate(store, FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("1.10")))
+
+
+def _groups(store: Store) -> set[frozenset[str]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(schema.buyers.c.customer_id, schema.buyers.c.buyer_key))
+        found: dict[str, set[str]] = defaultdict(set)
+        for cid, key in rows:
+            found[cid].add(key)
+    return {frozenset(keys) for keys in found.values()}
+
+
+def _snapshot(store: Store) -> dict[str, object]:
+    with store.engine.connect() as conn:
+        links = sorted(
+            (r.buyer_a, r.buyer_b, r.rule, r.score, r.is_link, r.evidence)
+            for r in conn.execute(select(schema.identity_links))
+        )
+        keys = sorted(tuple(r) for r in conn.execute(select(schema.identity_keys)))
+        customers = sorted(
+            (r.orders, r.amount_spent, r.name, r.seller_accounts)
+            for r in conn.execute(
+                select(schema.customers).where(schema.customers.c.merged_into.is_(None))
+            )
+        )
+    return {"groups": _groups(store), "links": links, "keys": keys, "customers": customers}
+
+
+ANN = frozenset({"ann@marketplace.amazon.com", "1001", "1002", "weak:aaaa"})
+
+
+def test_buyers_of_one_person_become_one_customer_and_others_do_not(store: Store) -> None:
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    assert _groups(store) == {ANN, frozenset({"bo_lee"}), frozenset({"ann2"})}
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(schema.customers).where(schema.customers.c.seller_accounts == "amazon;shop")
+        ).one()
+        totals = conn.execute(select(schema.customer_totals).order_by("currency")).all()
+    assert (row.orders, row.amount_spent) == (5, Decimal("48.80"))
+    assert [(t.currency, t.amount_spent) for t in totals if t.customer_id == row.customer_id] == [
+        ("EUR", Decimal("8.00")),
+        ("USD", Decimal("40.00")),
+    ]
+
+
+def test_incremental_runs_end_where_a_full_rebuild_does(db_url: str, tmp_path: object) -> None:
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+    orders = _people()
+    _ingest(full, orders, NOW)
+    rebuild_customers(full, None, base_currency="USD", now=NOW)
+    for n, order in enumerate(orders):
+        when = NOW + timedelta(minutes=n)
+        touched = _ingest(step, [order], when)
+        rebuild_customers(step, touched, base_currency="USD", now=when)
+    assert _snapshot(step) == _snapshot(full)
+    before = _snapshot(full)
+    rebuild_customers(full, None, base_currency="USD", now=NOW + timedelta(days=1))
+    assert _snapshot(full) == before
+
+
+def test_when_customers_merge_one_id_survives_and_the_other_points_to_it(store: Store) -> None:
+    moved = BuyerInfo(
+        address_line1="7 Elm Street",
+        city="Seattle",
+        state="WA",
+        postal_code="98109",
+        country_code="US",
+    )
+    first = [
+        _order(1, "amazon", "ann@marketplace.amazon.com", "Ann Lee", phone="2065550142"),
+        _order(2, "shop", "1002", "Anne Lee", home=moved),
+    ]
+    _ingest(store, first, NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    before = {_customer_of(store, "ann@marketplace.amazon.com"), _customer_of(store, "1002")}
+    assert len(before) == 2
+    later = NOW + timedelta(hours=1)
+    bridge = [_order(3, "shop", "1001", "Lee, Ann", phone="206 555 0142", home=moved)]
+    rebuild_customers(store, _ingest(store, bridge, later), base_currency="USD", now=later)
+    assert _ids(store) == {min(before)}
+    with store.engine.connect() as conn:
+        pointers = conn.execute(
+            select(schema.customers.c.customer_id, schema.customers.c.merged_into)
+        ).all()
+    assert sorted(pointers) == sorted([(min(before), None), (max(before), min(before))])
+
+
+def _ids(store: Store) -> set[str]:
+    with store.engine.connect() as conn:
+        return {cid for (cid,) in conn.execute(select(schema.buyers.c.customer_id))}
+
+
+def _customer_of(store: Store, key: str) -> str:
+    with store.engine.connect() as conn:
+        return str(
+            conn.execute(
+                select(schema.buyers.c.customer_id).where(schema.buyers.c.buyer_key == key)
+            ).scalar_one()
+        )
+
+
+def test_operator_merge_and_split_survive_new_orders_and_full_rebuilds(store: Store) -> None:
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    ann, bo = _customer_of(store, "1001"), _customer_of(store, "bo_lee")
+    merged = merge_customers(store, ann, bo, base_currency="USD", now=NOW)
+    assert _customer_of(store, "bo_lee") == merged == _customer_of(store, "1001")
+    new_id = split_buyer(store, merged, "shop:1002", base_currency="USD", now=NOW)
+    assert new_id != merged
+    assert _customer_of(store, "1002") == new_id
+    later = NOW + timedelta(days=2)
+    touched = _ingest(
+        store, [_order(9, "shop", "1002", "Anne Lee", phone="2065550142", day=9)], later
+    )
+    rebuild_customers(store, touched, base_currency="USD", now=later)
+    rebuild_customers(store, None, base_currency="USD", now=later)
+    assert _customer_of(store, "bo_lee") == _customer_of(store, "1001")
+    assert _customer_of(store, "1002") == new_id
+
+
+def test_links_explain_a_customer(store: Store) -> None:
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    links = identity_links_for(store, _customer_of(store, "1001"))
+    joined = [x for x in links if x.is_link]
+    apart = [x for x in links if not x.is_link]
+    assert {x.rule for x in joined} >= {"phone", "name_address"}
+    assert all(x.customer_id == _customer_of(store, "1001") for x in links)
+    phone = next(x for x in joined if x.rule == "phone")
+    assert dict(phone.evidence)["phone"] == "same phone +12065550142"
+    assert any("bo" in dict(x.evidence)["name"] for x in apart)
+    assert links == sorted(links, key=lambda x: (not x.is_link, -x.score)) or joined
+
+
+def test_a_missing_rate_names_the_currency_and_date(store: Store) -> None:
+    _ingest(store, _people(), NOW)
+    with pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05"):
+        rebuild_customers(store, None, base_currency="USD", now=NOW)
+
+
+def test_set_based_metrics_equal_the_per_customer_ones(store: Store) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.records import Feedback, PromoUse, Record, Return
+    from custsync.store.customers import load_fx_rates
+    from custsync.store.metrics_sql import customer_metrics
+
+    _rates(store)
+    set_fx_rate(store, FxRate("EUR", "USD", datetime(2026, 1, 4).date(), Decimal("1.25")))
+    extra = _order(8, "shop", "1002", "Anne Lee", currency="EUR", total="3.00", day=2)
+    _ingest(store, [*_people(), extra], NOW)
+    events: list[Record] = [
+        Return(AccountId("shop"), "R1", "O4", "SKU", 1, None, NOW),
+        Feedback(AccountId("amazon"), "O1", 1, "bad", NOW),
+        PromoUse(AccountId("shop"), "O3", "SPRING", Decimal("1.00"), "USD"),
+    ]
+    write_page(store, AccountId("shop"), S.RETURNS, Page(events, [], Cursor()), run_id="r", now=NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    fx = FxTable.from_rates("USD", load_fx_rates(store))
+    c = schema.customers
+    with store.engine.connect() as conn:
+        computed = customer_metrics(conn, fx)
+        rows = conn.execute(select(c).where(c.c.merged_into.is_(None))).all()
+        totals = conn.execute(select(schema.customer_totals)).all()
+    assert len(computed) == len(rows) == 3
+    for row in rows:
+        m, money = computed[row.customer_id]
+        assert (m.orders, m.units, m.amount_spent) == (row.orders, row.units, row.amount_spent)
+        assert m.discount_received == row.discount_received
+        assert ";".join(m.promo_codes) == row.promo_codes
+        assert m.returned_units == row.returned_units
+        assert m.negative_feedbacks == row.negative_feedbacks
+        assert ";".join(m.seller_accounts) == row.seller_accounts
+        assert (m.first_order_at, m.last_order_at) == (row.first_order_at, row.last_order_at)
+        mine = [t for t in totals if t.customer_id == row.customer_id]
+        stored = sorted((t.currency, t.orders, t.amount_spent) for t in mine)
+        assert [(t.currency, t.orders, t.amount_spent) for t in money] == stored
+
+
+def test_new_rates_reprice_every_customer_without_touching_identities(store: Store) -> None:
+    from custsync.curation import set_rates
+
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    groups = _groups(store)
+    new = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("2.00"))
+    assert set_rates(store, [new], base_currency="USD", now=NOW) == 1
+    assert _groups(store) == groups
+    with store.engine.connect() as conn:
+        spent = conn.execute(
+            select(schema.customers.c.amount_spent).where(
+                schema.customers.c.seller_accounts == "amazon;shop"
+            )
+        ).scalar_one()
+    assert spent == Decimal("56.00")

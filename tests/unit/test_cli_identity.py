@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from custsync.cli import main
+
+LIST = """\
+id,name,phone,address,city,zip,country
+1,Ann Lee,(206) 555-0142,12 Oak Avenue,Seattle,98101,US
+2,Lee Ann,206 555 0142,12 Oak Ave,Seattle,98101,US
+3,Bob Kay,,5 Pine Street,Austin,78701,US
+4,,,,,,
+"""
+
+
+@pytest.fixture(autouse=True)
+def _workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    for key in ("DATABASE_URL", "ACCOUNTS_FILE", "BASE_CURRENCY", "REPORT_DIR"):
+        monkeypatch.delenv(f"CUSTSYNC_{key}", raising=False)
+    monkeypatch.setenv("CUSTSYNC_LOG_FORMAT", "json")
+    yield
+    structlog.reset_defaults()  # main() bound logging to this test's captured stderr
+
+
+def _ids(out: str) -> list[str]:
+    return re.findall(r"C[0-9A-F]{12}", out)
+
+
+def test_import_prints_counts_and_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 3 (3 new, 0 changed, 0 unchanged), skipped 1" in out
+    assert "skipped 1: no name" in out
+    assert "customers refreshed: 2" in out
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    assert "imported 3 (0 new, 0 changed, 3 unchanged)" in capsys.readouterr().out
+
+
+def test_import_refuses_an_unknown_field_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "x", "--map", "zip=zipcode"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "unknown field 'zipcode'" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_merge_then_split_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    main(["import", "list.csv", "--account", "shop-list"])
+    capsys.readouterr()
+    assert main(["customers", "split", "XXX", "--buyer", "shop-list:1"]) != 0
+    assert "no customer 'XXX'" in capsys.readouterr().err
+    from custsync.store.db import open_store
+    from custsync.store.identity import identity_links_for
+
+    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
+    with store.engine.connect() as conn:
+        found = conn.exec_driver_sql("select buyer_key, customer_id from buyers").all()
+    rows: dict[str, str] = dict(found)
+    assert rows["1"] == rows["2"] != rows["3"]
+    assert {x.rule for x in identity_links_for(store, rows["1"])} == {"phone"}
+    assert main(["customers", "merge", rows["1"], rows["3"]]) == 0
+    merged = _ids(capsys.readouterr().out)[-1]
+    assert main(["customers", "split", merged, "--buyer", "shop-list:3"]) == 0
+    (new_id,) = _ids(capsys.readouterr().out)
+    assert new_id not in (merged,)
+
+
+def test_fx_set_list_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fx", "set", "eur", "1.10", "--from", "2026-01-01"]) == 0
+    (tmp_path / "rates.csv").write_text("currency,rate,valid_from\nGBP,1.27,2025-01-01\n")
+    (tmp_path / "rates.toml").write_text('[[rates]]\ncurrency = "CAD"\nrate = "0.73"\n')
+    assert main(["fx", "load", "rates.csv"]) == 0
+    assert main(["fx", "load", "rates.toml"]) == 0
+    capsys.readouterr()
+    assert main(["fx", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "EUR → USD  1.10  from 2026-01-01" in out
+    assert "GBP → USD  1.27  from 2025-01-01" in out
+    assert "CAD → USD  0.73  from 1970-01-01" in out
+    assert main(["fx", "set", "EUR", "-1"]) != 0
+    assert "rate must be a positive number" in capsys.readouterr().err
