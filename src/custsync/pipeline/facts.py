@@ -44,7 +44,8 @@ class ContactFact:
 @dataclass(frozen=True, slots=True)
 class BuyerFacts:
     """One marketplace buyer (account + buyer key), every order stored for it and, for
-    imported people, their contact row."""
+    imported people, their contact row. ``marketplace`` is that of the buyer's latest order
+    (an Amazon weak key can recur in several marketplaces of one account)."""
 
     account_id: AccountId
     buyer_key: BuyerKey

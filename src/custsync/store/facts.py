@@ -37,6 +37,7 @@ def _facts_for(conn: Connection, refs: Sequence[BuyerRef]) -> Iterator[BuyerFact
         for where in pair_filters(o.c.account_id, o.c.buyer_key, refs)
         for row in conn.execute(select(o).where(where)).mappings()
     ]
+    rows.sort(key=lambda r: (r["purchased_at"], r["order_id"]))  # the latest order names
     order_keys = [(r["account_id"], r["order_id"]) for r in rows]
     codes = _promo_codes(conn, order_keys)
     returned = _per_order_sum(conn, schema.returns, schema.returns.c.qty, order_keys)
@@ -63,7 +64,11 @@ def load_all_facts(conn: Connection) -> Iterator[BuyerFacts]:
     codes, returned, negative = _all_order_events(conn)
     contacts = _all_contacts(conn)
     o = schema.orders
-    query = select(o).where(o.c.buyer_key.is_not(None)).order_by(o.c.account_id, o.c.buyer_key)
+    query = (
+        select(o)
+        .where(o.c.buyer_key.is_not(None))
+        .order_by(o.c.account_id, o.c.buyer_key, o.c.purchased_at, o.c.order_id)
+    )
     current: BuyerRef | None = None
     batch: list[OrderFact] = []
     meta = (MarketplaceKind.FILE.value, False)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -169,6 +170,24 @@ def test_incremental_runs_end_where_a_full_rebuild_does(db_url: str, tmp_path: o
     before = _snapshot(full)
     rebuild_customers(full, None, base_currency="USD", now=NOW + timedelta(days=1))
     assert _snapshot(full) == before
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+@pytest.mark.parametrize("incremental", [True, False])
+def test_a_buyer_seen_in_two_marketplaces_takes_the_latest_orders_one(
+    store: Store, newest_first: bool, incremental: bool
+) -> None:
+    older = replace(
+        _order(1, "amazon", "weak:bbbb", "Ann Lee", day=2), marketplace="A2EUQ1WTGCTBG2"
+    )
+    newer = replace(_order(2, "amazon", "weak:bbbb", "Ann Lee", day=9), marketplace="ATVPDKIKX0DER")
+    touched: set[tuple[AccountId, BuyerKey]] = set()
+    for order in [newer, older] if newest_first else [older, newer]:
+        touched |= _ingest(store, [order], NOW)
+    rebuild_customers(store, touched if incremental else None, base_currency="USD", now=NOW)
+    with store.engine.connect() as conn:
+        found = conn.execute(select(schema.buyers.c.marketplace)).scalars().all()
+    assert found == ["ATVPDKIKX0DER"]
 
 
 def test_when_customers_merge_one_id_survives_and_the_other_points_to_it(store: Store) -> None:
