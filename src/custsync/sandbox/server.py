@@ -47,6 +47,7 @@ from custsync.sandbox.shopify_api import ShopifySandbox
 from custsync.sandbox.world import World, collector_paused
 
 MARKETPLACES = ("amazon", "shopify", "ebay")
+MAX_BACKFILL_DAYS = 730  # what Amazon keeps, and the most an accounts file accepts
 
 
 def system_clock() -> datetime:
@@ -106,8 +107,11 @@ class RunningSandbox:
         time_scale: float,
         request_log: list[RequestLogEntry],
         faults: FaultPlan,
+        *,
+        backfill_days: int = MAX_BACKFILL_DAYS,
     ) -> None:
         self._server, self.router, self.time_scale = server, router, time_scale
+        self.backfill_days = backfill_days  # reaches back to the world's first order
         self.api = router.amazon  # the Amazon API (kept for existing callers)
         self.faults = faults
         host, port = server.server_address[:2]
@@ -168,7 +172,9 @@ def start_sandbox(
     handler = partial(_Handler, router=router, log=log, slow_s=plan.profile.slow_s)
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    return RunningSandbox(server, router, time_scale, log, plan)
+    days = (clock() - world.start).days + 1
+    backfill_days = max(1, min(days, MAX_BACKFILL_DAYS))
+    return RunningSandbox(server, router, time_scale, log, plan, backfill_days=backfill_days)
 
 
 def build_router(world: World, *, time_scale: float, clock: Clock, faults: FaultPlan) -> Router:
@@ -220,7 +226,10 @@ def write_accounts_file(
     scale = running.time_scale if quota_scale is None else quota_scale
     blocks: list[dict[str, object]] = []
     if "amazon" in include:
-        blocks.extend(_amazon_account(account, running.url, scale) for account in AMAZON_ACCOUNTS)
+        blocks.extend(
+            _amazon_account(account, running.url, scale, running.backfill_days)
+            for account in AMAZON_ACCOUNTS
+        )
     if "shopify" in include:
         blocks.append(
             {
@@ -257,7 +266,9 @@ def write_accounts_file(
     return path
 
 
-def _amazon_account(account: Account, url: str, scale: float) -> dict[str, object]:
+def _amazon_account(
+    account: Account, url: str, scale: float, backfill_days: int
+) -> dict[str, object]:
     credentials = credentials_for(account)
     return {
         "id": account.id,
@@ -272,6 +283,7 @@ def _amazon_account(account: Account, url: str, scale: float) -> dict[str, objec
         "endpoint": url,
         "token_endpoint": url + AUTH_PATH,
         "quota_scale": scale,
+        "backfill_days": backfill_days,
     }
 
 

@@ -394,3 +394,16 @@ def test_independent_reader_reproduces_the_amazon_metrics(
         assert row["promo_codes"] == ";".join(sorted(codes)), key
         compared += 1
     assert compared == len(derived) + sum(1 for r in truth if r["orders"] == "0")
+
+
+@pytest.mark.parametrize(("years_later", "days"), [(0, 2), (1, 367), (5, 730)])
+def test_accounts_file_backfills_to_the_worlds_first_order_and_no_further(
+    world: World, tmp_path: Path, years_later: int, days: int
+) -> None:
+    now = world.end + timedelta(days=365 * years_later)
+    one_day = World(
+        seed=world.seed, order_count=100, start=world.end - timedelta(days=1), end=world.end
+    )
+    with start_sandbox(one_day, clock=FakeClock(now)) as running:
+        accounts = load_accounts(write_accounts_file(running, tmp_path / "accounts.toml"))
+    assert [a.backfill_days for a in accounts if isinstance(a, AmazonAccount)] == [days, days]
