@@ -230,7 +230,7 @@ def _read_pages(job: _Job, lease: Lease, result: StreamResult) -> None:
         )
         result.counts.add(counts)
         result.pages += 1
-        log.info(
+        log.debug(
             "page_ingested",
             fetched=counts.fetched,
             inserted=counts.inserted,
