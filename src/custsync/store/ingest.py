@@ -81,10 +81,26 @@ def write_page(
             extend_lease(conn, lease, now=now)
         _write_orders(conn, [r for r in page.records if isinstance(r, Order)], counts, now)
         changed = [
-            *_write_events(conn, schema.returns, ("return_id",), _return_rows(page, now), counts),
-            *_write_events(conn, schema.feedback, ("order_id",), _feedback_rows(page, now), counts),
             *_write_events(
-                conn, schema.promo_uses, ("order_id", "code"), _promo_rows(page, now), counts
+                conn,
+                schema.returns,
+                ("return_id",),
+                _event_rows(page, Return, _RETURN_FIELDS, now),
+                counts,
+            ),
+            *_write_events(
+                conn,
+                schema.feedback,
+                ("order_id",),
+                _event_rows(page, Feedback, _FEEDBACK_FIELDS, now),
+                counts,
+            ),
+            *_write_events(
+                conn,
+                schema.promo_uses,
+                ("order_id", "code"),
+                _event_rows(page, PromoUse, _PROMO_FIELDS, now),
+                counts,
             ),
         ]
         counts.touched_buyers |= _buyers_of_orders(conn, changed)
@@ -286,56 +302,24 @@ def _buyers_of_orders(
     return found
 
 
-def _return_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
+_RETURN_FIELDS = ("account_id", "return_id", "order_id", "sku", "qty", "reason", "returned_at")
+_FEEDBACK_FIELDS = ("account_id", "order_id", "rating", "comment", "left_at")
+_PROMO_FIELDS = ("account_id", "order_id", "code", "discount", "currency")
+
+
+def _event_rows(
+    page: Page, kind: type[Return | Feedback | PromoUse], fields: Sequence[str], now: datetime
+) -> list[dict[str, Any]]:
+    """The rows of ``page``'s records of ``kind``: their ``fields``, source and its hash."""
     return [
         {
-            "account_id": r.account_id,
-            "return_id": r.return_id,
-            "order_id": r.order_id,
-            "sku": r.sku,
-            "qty": r.qty,
-            "reason": r.reason,
-            "returned_at": r.returned_at,
+            **{name: getattr(r, name) for name in fields},
             "source": r.source,
             "source_hash": source_hash(r.source or repr(r)),
             "ingested_at": now,
         }
         for r in page.records
-        if isinstance(r, Return)
-    ]
-
-
-def _feedback_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "account_id": f.account_id,
-            "order_id": f.order_id,
-            "rating": f.rating,
-            "comment": f.comment,
-            "left_at": f.left_at,
-            "source": f.source,
-            "source_hash": source_hash(f.source or repr(f)),
-            "ingested_at": now,
-        }
-        for f in page.records
-        if isinstance(f, Feedback)
-    ]
-
-
-def _promo_rows(page: Page, now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "account_id": p.account_id,
-            "order_id": p.order_id,
-            "code": p.code,
-            "discount": p.discount,
-            "currency": p.currency,
-            "source": p.source,
-            "source_hash": source_hash(p.source or repr(p)),
-            "ingested_at": now,
-        }
-        for p in page.records
-        if isinstance(p, PromoUse)
+        if isinstance(r, kind)
     ]
 
 
