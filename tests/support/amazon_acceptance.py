@@ -211,13 +211,16 @@ class Acceptance:
 
     def run_until_complete(self, *, max_rounds: int, pause: timedelta) -> list[Phase]:
         """Sync rounds, ``pause`` apart (a scheduler's retry), until a round has no error and
-        no report job is left open; the phases of every round."""
+        no report job is left open or set aside; the phases of every round."""
         rounds = []
         for number in range(1, max_rounds + 1):
             phase = self.run(f"round {number}")
             rounds.append(phase)
             streams = (StreamName.ORDERS, StreamName.RETURNS, StreamName.FEEDBACK)
-            is_open = any("step" in self.cursor_extra(stream) for stream in streams)
+            is_open = any(
+                "step" in extra or "retry_later" in extra
+                for extra in map(self.cursor_extra, streams)
+            )  # a report window open, or report jobs set aside for a later run
             if not phase.errors and not is_open:
                 break
             self.clock.advance(pause.total_seconds())

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from custsync.connectors.amazon.report_jobs import (
+    ATTEMPTS_PER_RUN,
     JobStatus,
     ReportJob,
     ReportSpec,
@@ -50,17 +51,18 @@ def test_a_cursor_without_a_window_has_no_state() -> None:
     assert ReportJob.from_extra({}) is None
 
 
-def test_backoff_doubles_per_attempt_up_to_a_day_and_scales_for_sandboxes() -> None:
+def test_backoff_doubles_per_run_of_failed_attempts_up_to_a_day_and_scales_for_sandboxes() -> None:
     job = ReportJob(SPEC, JobStatus.FATAL, report_id="R1")
     delays = []
-    for _ in range(8):
+    for _ in range(8 * ATTEMPTS_PER_RUN):
         job = job.failed("x", T0, 1.0)
         assert job.retry_at is not None
         delays.append(job.retry_at - T0)
-    assert delays[:3] == [timedelta(minutes=30), timedelta(hours=1), timedelta(hours=2)]
-    assert delays[-1] == timedelta(hours=24)
+    per_run = delays[ATTEMPTS_PER_RUN - 1 :: ATTEMPTS_PER_RUN]  # set aside after each run
+    assert per_run[:3] == [timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)]
+    assert per_run[-1] == timedelta(hours=24)
     fast = ReportJob(SPEC).failed("x", T0, 600.0)
-    assert fast.retry_at == T0 + timedelta(seconds=3)
+    assert fast.retry_at == T0 + timedelta(seconds=1.5)
     assert (fast.status, fast.attempts, fast.failure) == (JobStatus.BACKOFF, 1, "x")
 
 

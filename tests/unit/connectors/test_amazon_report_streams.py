@@ -14,7 +14,14 @@ from report_fakes import FakeReports
 from custsync.connectors.amazon import AmazonConnector, report_reader
 from custsync.connectors.amazon.feedback import FEEDBACK_REPORT
 from custsync.connectors.amazon.orders import ORDERS_PATH, ORDERS_REPORT, SEARCH_ORDERS_QUOTA
-from custsync.connectors.amazon.report_jobs import ReportFailed, WindowState
+from custsync.connectors.amazon.report_jobs import (
+    ATTEMPTS_PER_RUN,
+    RETRY_LATER_KEY,
+    JobStatus,
+    ReportFailed,
+    WindowState,
+    set_aside_in,
+)
 from custsync.connectors.amazon.returns import FBA_RETURNS_REPORT, MFN_RETURNS_REPORT
 from custsync.connectors.base import Cursor, Page
 from custsync.errors import ConfigError
@@ -161,7 +168,7 @@ def test_cancelled_report_means_no_data_and_the_window_moves_on(
     assert pages[-1].checkpoint.position == datetime(2026, 2, 1, 11, 58, 30, tzinfo=UTC)
 
 
-def test_fatal_report_records_the_failure_document_and_backs_off(
+def test_fatal_report_is_asked_again_then_set_aside_with_its_failure_document(
     connector: AmazonConnector, reports: FakeReports, search_route: respx.Route, clock: FakeClock
 ) -> None:
     reports.script = lambda spec: ["IN_PROGRESS", "FATAL"]
@@ -170,24 +177,33 @@ def test_fatal_report_records_the_failure_document_and_backs_off(
     stream = connector.streams[StreamName.ORDERS]
     with pytest.raises(ReportFailed, match=r"FATAL: Report data range is too long\.") as caught:
         pages.extend(stream.read(Cursor(), now=NOW))
-    assert "account amazon-na" in str(caught.value)
+    message = str(caught.value)
+    assert "account amazon-na" in message
+    assert f"report {ORDERS_REPORT}" in message
+    assert "2026-01-02..2026-02-01" in message
+    assert f"after {ATTEMPTS_PER_RUN} attempt(s)" in message
+    assert reports.created == [reports.created[0]] * ATTEMPTS_PER_RUN  # the same window
+    assert connector.stats.snapshot()["getReportDocument"].requests == 1  # the last reason only
+    assert search_route.call_count >= 1  # the stream went on: searchOrders after the backfill
     saved = pages[-1].checkpoint
-    assert saved.position is None  # nothing moves past a failed window
-    assert saved.extra["report_status"] == "BACKOFF"
-    assert saved.extra["attempts"] == "1"
-    assert saved.extra["failure"] == "Report data range is too long."
-    retry_at = datetime.fromisoformat(saved.extra["retry_at"])
-    assert retry_at - clock.now() == timedelta(minutes=30)
-    before = connector.stats.requests
-    with pytest.raises(ReportFailed, match="attempt 1"):
+    [aside] = set_aside_in(saved.extra)
+    assert aside.job is not None
+    assert (aside.job.status, aside.job.attempts) == (JobStatus.BACKOFF, ATTEMPTS_PER_RUN)
+    assert aside.job.failure == "Report data range is too long."
+    assert aside.job.retry_at is not None
+    assert timedelta(minutes=14) < aside.job.retry_at - clock.now() <= timedelta(minutes=15)
+    report_ops = ("createReport", "getReport", "getReportDocument")
+    before = {op: connector.stats.snapshot()[op].requests for op in report_ops}
+    with pytest.raises(ReportFailed, match="set aside, retried after"):
         read(connector, StreamName.ORDERS, saved)
-    assert connector.stats.requests == before  # no tight re-request loop
-    clock.advance(31 * 60)
+    assert {op: connector.stats.snapshot()[op].requests for op in report_ops} == before
+    clock.advance(16 * 60)
     reports.script = lambda spec: ["DONE"]
     later = read(connector, StreamName.ORDERS, saved, now=clock.now())
-    assert len(reports.created) == 2
-    assert reports.created[1] == reports.created[0]  # the same window again
+    assert len(reports.created) == ATTEMPTS_PER_RUN + 1
+    assert reports.created[-1] == reports.created[0]  # the same window again
     assert len(records(later, Order)) == 2
+    assert RETRY_LATER_KEY not in later[-1].checkpoint.extra
 
 
 def test_fatal_without_a_document_says_so(

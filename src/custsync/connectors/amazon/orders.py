@@ -10,6 +10,12 @@ per three minutes. Once the reports have caught up, the same run reads the rest 
 Report orders have no buyer: after the incremental read, the stream re-reads the backfilled
 range through ``searchOrders`` with idle quota only (``enrichment``).
 
+A report window that stays FATAL is set aside by the reader (``retry_later``) and the backfill
+goes on; the run then reads ``searchOrders`` and enriches as usual and ends with that
+``ReportFailed``. Later runs retry set-aside windows first, through reports even when the gap
+is small (no new report window then), and carry them through the searchOrders checkpoints
+until their orders are stored; a retried window's range is enriched too.
+
 searchOrders window: from ``position − OVERLAP`` (first sync: ``now − backfill_days``) to
 ``now − 2 min`` (Amazon rejects later ``lastUpdatedBefore`` values). One ``Page`` per API page.
 Mid-window checkpoints keep the position and carry the window and the next token, so a crashed run
@@ -31,6 +37,8 @@ import structlog
 from custsync.connectors.amazon.client import SpApiClient
 from custsync.connectors.amazon.enrichment import RESERVE as ENRICH_RESERVE
 from custsync.connectors.amazon.enrichment import (
+    TOKENS_AT_KEY,
+    TOKENS_KEY,
     Enrichment,
     cover,
     quota_memory,
@@ -41,8 +49,14 @@ from custsync.connectors.amazon.flatfile import parse_rows
 from custsync.connectors.amazon.mapping import map_order, map_orders, promo_uses
 from custsync.connectors.amazon.order_report import map_order_report
 from custsync.connectors.amazon.payloads import GetOrderResponse, SearchOrdersResponse
-from custsync.connectors.amazon.report_jobs import ReportSpec, WindowPolicy, WindowState
-from custsync.connectors.amazon.report_reader import ReportReader
+from custsync.connectors.amazon.report_jobs import (
+    RETRY_LATER_KEY,
+    ReportFailed,
+    ReportSpec,
+    WindowPolicy,
+    WindowState,
+)
+from custsync.connectors.amazon.report_reader import ReportReader, WindowPage
 from custsync.connectors.amazon.reports_api import ReportsApi
 from custsync.connectors.base import Cursor, Page
 from custsync.connectors.http import Quota, RequestRejected
@@ -128,6 +142,19 @@ def uses_reports(cursor: Cursor, *, now: datetime, gap: timedelta | None = REPOR
     return cursor.position is None or now - cursor.position > gap
 
 
+def has_set_aside(cursor: Cursor) -> bool:
+    """Report windows set aside by an earlier run wait (and no searchOrders window is paged)."""
+    return RETRY_LATER_KEY in cursor.extra and not cursor.is_mid_window
+
+
+@dataclass(frozen=True, slots=True)
+class _CaughtUp:
+    """The report backfill's last cursor, and its failure (windows set aside) if any."""
+
+    cursor: Cursor
+    failure: ReportFailed | None
+
+
 def _enriched(
     state: Enrichment,
     base: Cursor,
@@ -136,6 +163,19 @@ def _enriched(
 ) -> Cursor:
     following = state.after_page(next_token)
     return base.with_extra(**following.to_extra(), **quota()) if following else base
+
+
+def _enrichment_after(
+    enrich: Enrichment | None, item: WindowPage, ceiling: datetime
+) -> Enrichment | None:
+    """The range to enrich once ``item`` is stored: a window that brought orders joins it (a
+    new one up to the ceiling, a retried one up to its end); a new window without orders
+    still moves its end to the ceiling."""
+    if any(isinstance(r, Order) for r in item.page.records):
+        return cover(enrich, item.window.start, item.window.end if item.is_retry else ceiling)
+    if enrich is not None and not item.is_retry:
+        return enrich.covering(enrich.start, ceiling)
+    return enrich
 
 
 class AmazonOrdersStream:
@@ -158,15 +198,19 @@ class AmazonOrdersStream:
         )
 
     def read(self, cursor: Cursor, *, now: datetime) -> Iterator[Page]:
-        if uses_reports(cursor, now=now, gap=self.report_gap):
-            caught_up = yield from self._read_reports(cursor, now)
+        failure: ReportFailed | None = None
+        is_backfill = uses_reports(cursor, now=now, gap=self.report_gap)
+        if is_backfill or has_set_aside(cursor):
+            caught_up = yield from self._read_reports(cursor, now, only_retries=not is_backfill)
             if caught_up is None:
                 return  # a report is still pending: the next run resumes it
-            cursor = caught_up
+            cursor, failure = caught_up.cursor, caught_up.failure
         self._restore_quota(cursor)
         cursor = yield from self._read_search(cursor, now)
         if self.enriches_buyers:
             yield from self._enrich(cursor)
+        if failure is not None:
+            raise failure  # windows set aside: recorded, and retried by the next runs
 
     def _restore_quota(self, cursor: Cursor) -> None:
         rate_per_s = SEARCH_ORDERS_QUOTA.rate_per_s * self._account.quota_scale
@@ -178,30 +222,38 @@ class AmazonOrdersStream:
         tokens = self._client.tokens_left(SEARCH_ORDERS_QUOTA)
         return quota_memory(tokens, self._client.clock.now())
 
-    def _read_reports(self, cursor: Cursor, now: datetime) -> Generator[Page, None, Cursor | None]:
-        """The report backfill; the cursor once caught up, ``None`` while a report is pending.
+    def _read_reports(
+        self, cursor: Cursor, now: datetime, *, only_retries: bool
+    ) -> Generator[Page, None, _CaughtUp | None]:
+        """The report backfill (``only_retries``: the set-aside windows only); the cursor once
+        caught up, ``None`` while a report window is pending.
 
         The range to enrich with buyers starts at the first report window that held orders
         (a two-year backfill of a one-year-old seller re-reads one year), and grows with
-        every later backfill.
+        every later backfill and retried window.
         """
         now = now.astimezone(UTC).replace(microsecond=0)
         first_start = now - timedelta(days=self._account.backfill_days)
         ceiling = now - REPORT_LAG
         enrich = Enrichment.from_extra(cursor.extra)
-        open_window = WindowState.from_cursor(cursor)
-        window_start = open_window.start if open_window else None
-        last = cursor
-        for page in self._backfill.read(cursor, now=now, first_start=first_start, ceiling=ceiling):
-            state = WindowState.from_cursor(page.checkpoint)
-            window_start = state.start if state else window_start
-            if window_start and any(isinstance(r, Order) for r in page.records):
-                enrich = cover(enrich, window_start, ceiling)
-            elif enrich is not None:
-                enrich = enrich.covering(enrich.start, ceiling)
-            last = page.checkpoint.with_extra(**enrich.to_extra()) if enrich else page.checkpoint
-            yield replace(page, checkpoint=last)
-        return None if WindowState.from_cursor(last) is not None else last
+        kept = {k: v for k, v in cursor.extra.items() if k in (TOKENS_KEY, TOKENS_AT_KEY)}
+        last, failure = cursor, None
+        pages = self._backfill.read_windows(
+            cursor, now=now, first_start=first_start, ceiling=ceiling, only_retries=only_retries
+        )
+        try:
+            for item in pages:
+                enrich = _enrichment_after(enrich, item, ceiling)
+                extra = {**kept, **(enrich.to_extra() if enrich else {})}
+                last = item.page.checkpoint.with_extra(**extra)
+                yield replace(item.page, checkpoint=last)
+        except ReportFailed as exc:
+            failure = exc
+        if WindowState.from_cursor(last) is not None:
+            if failure is not None:
+                raise failure
+            return None
+        return _CaughtUp(last, failure)
 
     def _map_report(self, spec: ReportSpec, text: str) -> tuple[list[Record], list[Reject]]:
         return map_order_report(
@@ -216,10 +268,11 @@ class AmazonOrdersStream:
         if window is None:
             return cursor
         pending = Enrichment.from_extra(cursor.extra)
+        set_aside = {k: v for k, v in cursor.extra.items() if k == RETRY_LATER_KEY}
         token = cursor.page_token if cursor.is_mid_window else None
         last = cursor
         for page in self._read_window(window, token, partial(window.checkpoint, cursor.position)):
-            last = page.checkpoint
+            last = page.checkpoint.with_extra(**set_aside)
             if pending is not None:
                 last = last.with_extra(**pending.to_extra(), **self._quota_memory())
             yield replace(page, checkpoint=last)

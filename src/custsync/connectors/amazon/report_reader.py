@@ -1,22 +1,29 @@
 """Reads a report stream window by window, each window's reports as persisted jobs.
 
 A stream declares its reports (``ReportSpec``s), its ``WindowPolicy`` and a pure mapper from a
-document's text to records; the reader owns the loop: plan the window, drive each report job
-through the status table of ``report_jobs``, store the document's records in pages and move
-the position to the window's end once all its reports are in. Nothing moves past a window
-whose report failed, so a failure never loses data: the next run retries that window.
+document's text to records; the reader owns the loop: retry the jobs set aside by earlier runs
+once they are due, plan the next window, drive each report job through the status table of
+``report_jobs``, store the document's records in pages and move the position to the window's
+end once all its reports are in or set aside. A report that stays FATAL through
+``ATTEMPTS_PER_RUN`` attempts is set aside (``retry_later``) instead of stopping the stream,
+so the rest of a backfill completes in the same run; the run still ends with ``ReportFailed``
+naming the job, and the job stays in the cursor until its data are stored: nothing is lost.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 
 import structlog
 
 from custsync.connectors.amazon.report_jobs import (
+    ATTEMPTS_PER_RUN,
     JobStatus,
+    ReportCursor,
     ReportFailed,
     ReportJob,
     ReportSpec,
@@ -30,7 +37,6 @@ from custsync.errors import CustsyncError
 from custsync.records import Record, Reject
 
 Mapper = Callable[[ReportSpec, str], tuple[list[Record], list[Reject]]]
-SpecsFor = Callable[[WindowState], Sequence[ReportSpec]]
 
 RECORDS_PER_PAGE = 500
 FIRST_POLL_S = 15.0
@@ -39,6 +45,21 @@ POLL_BUDGET_S = 30 * 60.0  # per run: a report still pending then is resumed by 
 FAILURE_CHARS = 200
 
 _log: structlog.typing.FilteringBoundLogger = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPage:
+    """A page and the report job it came from (``is_retry``: a job set aside earlier)."""
+
+    window: WindowState
+    page: Page
+    is_retry: bool = False
+
+
+class _Outcome(Enum):
+    STORED = "stored"  # the step's data are stored (or there were none)
+    SET_ASIDE = "set aside"  # kept in ``retry_later`` for a later run
+    PENDING = "pending"  # still being made past the poll budget
 
 
 class ReportReader:
@@ -68,46 +89,74 @@ class ReportReader:
         now: datetime,
         first_start: datetime,
         ceiling: datetime,
+        only_retries: bool = False,
     ) -> Iterator[Page]:
-        """Pages from ``cursor`` until the windows reach ``ceiling`` or a report is pending."""
+        """Pages from ``cursor`` (see ``read_windows``)."""
+        windows = self.read_windows(
+            cursor, now=now, first_start=first_start, ceiling=ceiling, only_retries=only_retries
+        )
+        for item in windows:
+            yield item.page
+
+    def read_windows(
+        self,
+        cursor: Cursor,
+        *,
+        now: datetime,
+        first_start: datetime,
+        ceiling: datetime,
+        only_retries: bool = False,
+    ) -> Iterator[WindowPage]:
+        """Pages with their windows: the open window, the due set-aside jobs, then new windows
+        until ``ceiling`` (none with ``only_retries``) or a report is pending.
+
+        Raises ``ReportFailed`` at the end while any job is set aside.
+        """
         self._requests_seen = self._api.client.stats.requests
-        state = WindowState.from_cursor(cursor)
-        position = cursor.position
-        while True:
+        run = ReportCursor.from_cursor(cursor, steps=len(self._specs))
+        is_waiting = False
+        if run.open is not None:
+            is_waiting = not (yield from self._read_window(run.open, run))
+        if not is_waiting:
+            yield from self._retry_set_aside(run)
+        while not (is_waiting or only_retries):
+            state = next_window(
+                run.position, first_start=first_start, ceiling=ceiling, policy=self.policy
+            )
             if state is None:
-                state = next_window(
-                    position, first_start=first_start, ceiling=ceiling, policy=self.policy
-                )
-                if state is None:
-                    return
-            is_complete = yield from self._read_window(state, position, now)
-            if not is_complete:
-                return
-            position, state = state.end, None
+                break
+            is_waiting = not (yield from self._read_window(state, run))
+        if run.later:
+            raise self._failure(run.later)
+
+    def _retry_set_aside(self, run: ReportCursor) -> Generator[WindowPage, None, None]:
+        """Each due set-aside job once (a pending one stays set aside, with its report id)."""
+        now = self._api.client.clock.now()
+        for state in [s for s in run.later if s.is_due(now)]:
+            _log.info("report_retried", report_type=_job(state).spec.report_type)
+            yield from self._drive(state, run, is_retry=True)
 
     def _read_window(
-        self, state: WindowState, position: datetime | None, now: datetime
-    ) -> Generator[Page, None, bool]:
+        self, state: WindowState, run: ReportCursor
+    ) -> Generator[WindowPage, None, bool]:
+        """The window's reports from its current step; ``False`` while one is pending."""
         for step in range(state.step, len(self._specs)):
             job = state.job if step == state.step and state.job else ReportJob(self._specs[step])
-            current = WindowState(state.start, state.end, step, job)
-            is_finished = yield from self._drive(current, position, now)
-            if not is_finished:
+            outcome = yield from self._drive(replace(state, step=step, job=job), run)
+            if outcome is _Outcome.PENDING:
                 return False
+        if run.open is not None:  # a step beyond the specs (they changed): the window is done
+            run.open, run.position = None, state.end
         return True
 
-    def _after_step(self, state: WindowState, position: datetime | None) -> Cursor:
-        if state.step + 1 < len(self._specs):
-            following = WindowState(state.start, state.end, state.step + 1)
-            return following.checkpoint(position)
-        return Cursor(position=state.end)
-
     def _drive(
-        self, state: WindowState, position: datetime | None, now: datetime
-    ) -> Generator[Page, None, bool]:
-        """One job through the status table; ``True`` once the step's data are stored."""
+        self, state: WindowState, run: ReportCursor, *, is_retry: bool = False
+    ) -> Generator[WindowPage, None, _Outcome]:
+        """One job through the status table, until its step is stored, set aside or pending."""
         clock = self._api.client.clock
-        poll = _Polling(clock.monotonic() + POLL_BUDGET_S / self._time_scale, self._time_scale)
+        drive = _Drive(
+            clock.monotonic() + POLL_BUDGET_S / self._time_scale, self._time_scale, is_retry
+        )
         actions: Mapping[JobStatus, Action] = {
             JobStatus.BACKOFF: self._wait_out_backoff,
             JobStatus.NEW: self._create,
@@ -117,90 +166,102 @@ class ReportReader:
             JobStatus.CANCELLED: self._no_data,
             JobStatus.FATAL: self._fail,
         }
-        job = state.job or ReportJob(self._specs[state.step])
+        job = _job(state)
         while True:
-            state = WindowState(state.start, state.end, state.step, job)
-            outcome = yield from actions[job.status](state, position, poll)
-            if isinstance(outcome, bool):
+            state = replace(state, job=job)
+            outcome = yield from actions[job.status](state, run, drive)
+            if isinstance(outcome, _Outcome):
                 return outcome
             job = outcome
 
     def _wait_out_backoff(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
-        job = _job(state)
-        if job.retry_at is not None and self._api.client.clock.now() < job.retry_at:
-            raise self._failure(state)
-        return ReportJob(job.spec, attempts=job.attempts)
-        yield  # a generator like every action
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
+        if state.is_due(self._api.client.clock.now()):
+            return _job(state).restarted()
+        # a job left in BACKOFF in the open window (by an earlier version): set it aside
+        yield self._page(state, drive, [], [], run.set_aside(state, is_retry=drive.is_retry))
+        return _Outcome.SET_ASIDE
 
     def _create(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
         job = _job(state)
         report_id = self._api.create_report(
             job.spec.report_type, job.spec.marketplace_ids, state.start, state.end
         )
         job = job.moved(status=JobStatus.IN_QUEUE, report_id=report_id)
-        saved = WindowState(state.start, state.end, state.step, job)
-        yield self._page([], [], saved.checkpoint(position))  # the id first
+        saved = replace(state, job=job)
+        yield self._page(saved, drive, [], [], run.save(saved, is_retry=drive.is_retry))
         return job
 
     def _poll(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
         job = _job(state)
         clock = self._api.client.clock
         report = self._api.get_report(job.report_id or "")
         status = _known_status(report.processing_status)
         if status.is_pending:
-            if clock.monotonic() >= poll.deadline:
+            if clock.monotonic() >= drive.deadline:
                 _log.info("report_still_pending", report_type=job.spec.report_type)
-                return False
-            clock.sleep(poll.next_wait_s())
+                return _Outcome.PENDING
+            clock.sleep(drive.next_wait_s())
         return job.moved(status=status, document_id=report.report_document_id)
         yield
 
     def _no_data(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
         _log.info("report_cancelled_no_data", report_type=_job(state).spec.report_type)
-        yield self._page([], [], self._after_step(state, position))
-        return True
+        yield self._page(state, drive, [], [], run.finish(state, is_retry=drive.is_retry))
+        return _Outcome.STORED
 
     def _fail(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
         job = _job(state)
+        drive.fatal += 1
+        if drive.fatal < ATTEMPTS_PER_RUN:
+            _log.info(
+                "report_fatal_requested_again",
+                report_type=job.spec.report_type,
+                attempt=drive.fatal,
+            )
+            return job.again()
         now = self._api.client.clock.now()
         failed = job.failed(self._failure_reason(job), now, self._time_scale)
-        state = WindowState(state.start, state.end, state.step, failed)
-        yield self._page([], [], state.checkpoint(position))
-        raise self._failure(state)
+        state = replace(state, job=failed)
+        _log.warning(
+            "report_set_aside",
+            report_type=job.spec.report_type,
+            attempts=failed.attempts,
+            retry_at=str(failed.retry_at),
+        )
+        yield self._page(state, drive, [], [], run.set_aside(state, is_retry=drive.is_retry))
+        return _Outcome.SET_ASIDE
 
     def _store_document(
-        self, state: WindowState, position: datetime | None, poll: _Polling
-    ) -> Generator[Page, None, ReportJob | bool]:
+        self, state: WindowState, run: ReportCursor, drive: _Drive
+    ) -> Generator[WindowPage, None, ReportJob | _Outcome]:
         job = _job(state)
         raw = self._api.fetch_document(job.document_id or "")
         records, rejects = self._mapper(job.spec, decode(raw))
         done = job.records_done
         if done == 0 and not records:
-            yield self._page([], rejects, self._after_step(state, position))
-            return True
+            yield self._page(state, drive, [], rejects, run.finish(state, is_retry=drive.is_retry))
+            return _Outcome.STORED
         while done < len(records):
             chunk = records[done : done + RECORDS_PER_PAGE]
             chunk_rejects = rejects if done == job.records_done and job.records_done == 0 else []
             done += len(chunk)
             if done >= len(records):
-                checkpoint = self._after_step(state, position)
+                checkpoint = run.finish(state, is_retry=drive.is_retry)
             else:
-                moved = WindowState(
-                    state.start, state.end, state.step, job.moved(records_done=done)
-                )
-                checkpoint = moved.checkpoint(position)
-            yield self._page(chunk, chunk_rejects, checkpoint)
-        return True
+                moved = replace(state, job=job.moved(records_done=done))
+                checkpoint = run.save(moved, is_retry=drive.is_retry)
+            yield self._page(state, drive, chunk, chunk_rejects, checkpoint)
+        return _Outcome.STORED
 
     def _failure_reason(self, job: ReportJob) -> str:
         """The failure document's message (cut short), or that there was none."""
@@ -212,38 +273,53 @@ class ReportReader:
             return f"the failure document could not be read ({type(exc).__name__})"
         return failure_text(text)
 
-    def _failure(self, state: WindowState) -> ReportFailed:
-        job = state.job
-        assert job is not None
+    def _failure(self, later: Sequence[WindowState]) -> ReportFailed:
+        """The first set-aside job that failed (else the first), and how many there are."""
+        failed = [s for s in later if s.job is not None and s.job.status is JobStatus.BACKOFF]
+        state = (failed or list(later))[0]
+        job = _job(state)
         retry_at = job.retry_at.strftime("%Y-%m-%dT%H:%M:%SZ") if job.retry_at else "later"
+        more = f"; {len(later)} report jobs set aside in all" if len(later) > 1 else ""
         return ReportFailed(
             f"account {self._account_id}: report {job.spec.report_type} "
             f"({job.report_id or 'no id'}) for {state.start:%Y-%m-%d}..{state.end:%Y-%m-%d} "
-            f"failed (FATAL: {job.failure}), attempt {job.attempts}; retried after {retry_at}"
+            f"failed (FATAL: {job.failure or 'no reason recorded'}) after {job.attempts} "
+            f"attempt(s); set aside, retried after {retry_at}{more}"
         )
 
-    def _page(self, records: list[Record], rejects: list[Reject], checkpoint: Cursor) -> Page:
+    def _page(
+        self,
+        state: WindowState,
+        drive: _Drive,
+        records: list[Record],
+        rejects: list[Reject],
+        checkpoint: Cursor,
+    ) -> WindowPage:
         total = self._api.client.stats.requests
         requests, self._requests_seen = total - self._requests_seen, total
-        return Page(records, rejects, checkpoint, requests=requests)
+        page = Page(records, rejects, checkpoint, requests=requests)
+        return WindowPage(state, page, drive.is_retry)
 
 
-class _Polling:
-    """A job's polling within one run: growing waits, up to a deadline (monotonic time)."""
+@dataclass
+class _Drive:
+    """A job's time within one run: growing poll waits up to a deadline (monotonic time),
+    FATAL reports seen, and whether it is a set-aside job being retried."""
 
-    def __init__(self, deadline: float, time_scale: float) -> None:
-        self.deadline = deadline
-        self._scale = time_scale
-        self._wait_s = FIRST_POLL_S
+    deadline: float
+    time_scale: float
+    is_retry: bool
+    fatal: int = 0
+    _wait_s: float = field(default=FIRST_POLL_S)
 
     def next_wait_s(self) -> float:
-        wait_s = self._wait_s / self._scale
+        wait_s = self._wait_s / self.time_scale
         self._wait_s = min(self._wait_s * 1.5, MAX_POLL_S)
         return wait_s
 
 
 Action = Callable[
-    [WindowState, "datetime | None", _Polling], Generator[Page, None, "ReportJob | bool"]
+    [WindowState, ReportCursor, _Drive], Generator[WindowPage, None, "ReportJob | _Outcome"]
 ]
 
 
