@@ -4,6 +4,10 @@ A stream is *failing* when its last run ended with an error (the error stays unt
 succeeds) and *stale* when it never succeeded or its last success is older than the allowed
 lag: ``--max-lag`` if given, else twice its schedule interval. Streams that are off, or whose
 account is disabled or gone from the accounts file, are never stale.
+
+The customers are *behind* when a stored change has waited longer than the allowed lag
+(``--max-lag``, else ``CUSTOMERS_MAX_LAG_S``) for its customer refresh while no sync is running
+(a run refreshes its customers when it ends): a refresh that keeps failing shows up here.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from datetime import datetime, timedelta
 from custsync.records import StreamName
 from custsync.schedules import Schedule, planned_streams, schedule_for
 from custsync.settings import DEFAULT_SCHEDULES, AccountConfig, Settings
+from custsync.store.customers import stale_since
 from custsync.store.db import Store
 from custsync.store.health import StreamStatus, stream_statuses
 
 STALE_INTERVALS = 2.0
 ERROR_CHARS = 200
+CUSTOMERS_MAX_LAG_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,36 @@ class StreamHealth:
     @property
     def last_error(self) -> str | None:
         return one_line(self.status.last_error) if self.status else None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomersHealth:
+    pending_since: datetime | None  # the oldest stored change not yet in its customer
+    lag_s: float | None
+    max_lag_s: float
+    problem: str | None
+
+
+def customers_health(
+    store: Store, streams: Sequence[StreamHealth], *, now: datetime, max_lag_s: float | None
+) -> CustomersHealth:
+    """Are the customers up to date with what the streams stored?"""
+    since = stale_since(store)
+    lag_s = (now - since).total_seconds() if since is not None else None
+    limit_s = max_lag_s if max_lag_s is not None else CUSTOMERS_MAX_LAG_S
+    is_running = any(
+        h.status is not None
+        and h.status.lease_owner is not None
+        and (h.status.lease_expires_at is None or h.status.lease_expires_at > now)
+        for h in streams
+    )
+    problem = None
+    if lag_s is not None and lag_s > limit_s and not is_running:
+        problem = (
+            f"behind: changes stored {format_duration(lag_s)} ago are not in the customers yet "
+            f"(max {format_duration(limit_s)}); see the worker's log for the refresh error"
+        )
+    return CustomersHealth(since, lag_s, limit_s, problem)
 
 
 def one_line(text: str | None) -> str | None:

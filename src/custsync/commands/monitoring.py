@@ -10,7 +10,15 @@ from typing import Any
 from custsync import app, console
 from custsync.commands.common import add_command, settings_from
 from custsync.errors import ConfigError
-from custsync.health import StreamHealth, format_duration, one_line, parse_duration, stream_health
+from custsync.health import (
+    CustomersHealth,
+    StreamHealth,
+    customers_health,
+    format_duration,
+    one_line,
+    parse_duration,
+    stream_health,
+)
 from custsync.records import StreamName
 from custsync.settings import AccountConfig, Settings, load_accounts
 from custsync.store.health import RunRecord, StreamStatus, recent_runs
@@ -60,21 +68,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     healths = stream_health(
         store, settings, _accounts_or_none(settings), now=now, max_lag_s=args.max_lag
     )
+    customers = customers_health(store, healths, now=now, max_lag_s=args.max_lag)
     if args.json:
-        console.out.print_json(json.dumps([_health_dict(h) for h in healths], default=str))
+        rows = [_health_dict(h) for h in healths] + [_customers_dict(customers)]
+        console.out.print_json(json.dumps(rows, default=str))
     elif not healths:
         console.out.print("no stream has been synced yet (run `custsync sync`)")
     for health in [] if args.json else healths:
         console.out.print(_status_line(health, now))
+    if not args.json and healths:
+        console.out.print(_customers_line(customers))
     if not args.check:
         return 0
     problems = [h for h in healths if h.problem]
     for health in problems:
         console.err.print(f"custsync: {health.account_id} {health.stream}: {health.problem}")
+    if customers.problem:
+        console.err.print(f"custsync: customers: {customers.problem}")
     if not healths:
         console.err.print("custsync: no stream is configured or synced")
         return 1
-    return 1 if problems else 0
+    return 1 if problems or customers.problem else 0
 
 
 def _when(moment: datetime | None) -> str:
@@ -98,6 +112,26 @@ def _status_line(h: StreamHealth, now: datetime) -> str:
     if h.last_error:
         line += f"; last error: {h.last_error}"
     return line
+
+
+def _customers_line(c: CustomersHealth) -> str:
+    if c.pending_since is None or c.lag_s is None:
+        return "customers: up to date with every stored change"
+    waiting = f"{_when(c.pending_since)} ({format_duration(c.lag_s)} ago)"
+    return f"customers: changes since {waiting} wait for their refresh"
+
+
+def _customers_dict(c: CustomersHealth) -> dict[str, object]:
+    """The customers' row of ``status --json`` (beside the streams' rows)."""
+    return {
+        "account_id": None,
+        "stream": "customers",
+        "pending_since": c.pending_since,
+        "lag_s": c.lag_s,
+        "max_lag_s": c.max_lag_s,
+        "problem": c.problem,
+        "is_ok": c.problem is None,
+    }
 
 
 def _next_run(h: StreamHealth, now: datetime) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select, union
+from sqlalchemy import Connection, Subquery, delete, func, insert, select, union
 
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.fx import FxRate
@@ -48,10 +48,28 @@ def stale_buyer_refs(store: Store) -> list[BuyerRef]:
     newer than their buyer row are stale too. (A store that never resolved identities gets a
     full resolution on its first refresh: ``resolve``.)
     """
+    queries = [select(q.c.account_id, q.c.buyer_key) for q in _stale_changes()]
+    with store.engine.connect() as conn:
+        rows = conn.execute(union(*queries))
+        return sorted((AccountId(a), BuyerKey(k)) for a, k in rows)
+
+
+def stale_since(store: Store) -> datetime | None:
+    """When the oldest change not yet in its customer was stored (``None``: all refreshed).
+
+    A refresh that keeps failing (say, a missing exchange rate) shows here as a growing age."""
+    with store.engine.connect() as conn:
+        found = [conn.execute(select(func.min(q.c.changed_at))).scalar() for q in _stale_changes()]
+    moments = [m for m in found if m is not None]
+    return min(moments) if moments else None
+
+
+def _stale_changes() -> list[Subquery]:
+    """(account, buyer key, changed_at) of every stored change newer than its buyer's row."""
     o, b = schema.orders, schema.buyers
     joined = o.outerjoin(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
     queries = [
-        select(o.c.account_id, o.c.buyer_key)
+        select(o.c.account_id, o.c.buyer_key, o.c.ingested_at.label("changed_at"))
         .select_from(joined)
         .where(o.c.buyer_key.is_not(None))
         .where(b.c.buyer_key.is_(None) | (o.c.ingested_at > b.c.updated_at))
@@ -59,25 +77,19 @@ def stale_buyer_refs(store: Store) -> list[BuyerRef]:
     for event in (schema.returns, schema.feedback, schema.promo_uses):
         on_order = (event.c.account_id == o.c.account_id) & (event.c.order_id == o.c.order_id)
         queries.append(
-            select(o.c.account_id, o.c.buyer_key)
+            select(o.c.account_id, o.c.buyer_key, event.c.ingested_at.label("changed_at"))
             .select_from(joined.join(event, on_order))
             .where(o.c.buyer_key.is_not(None), b.c.buyer_key.is_not(None))
             .where(event.c.ingested_at > b.c.updated_at)
         )
-    queries += _stale_identity_queries()
-    with store.engine.connect() as conn:
-        rows = conn.execute(union(*queries))
-        return sorted((AccountId(a), BuyerKey(k)) for a, k in rows)
-
-
-def _stale_identity_queries() -> list[Select[Any]]:
-    c, b = schema.contacts, schema.buyers
+    c = schema.contacts
     on_buyer = (b.c.account_id == c.c.account_id) & (b.c.buyer_key == c.c.buyer_key)
-    return [
-        select(c.c.account_id, c.c.buyer_key)
+    queries.append(
+        select(c.c.account_id, c.c.buyer_key, c.c.imported_at.label("changed_at"))
         .select_from(c.outerjoin(b, on_buyer))
-        .where(b.c.buyer_key.is_(None) | (c.c.imported_at > b.c.updated_at)),
-    ]
+        .where(b.c.buyer_key.is_(None) | (c.c.imported_at > b.c.updated_at))
+    )
+    return [query.subquery() for query in queries]
 
 
 @dataclass(frozen=True, slots=True)
