@@ -9,7 +9,7 @@ overlapping by two days; a new one is asked for once a day has passed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from custsync.connectors.amazon.event_reports import map_feedback
 from custsync.connectors.amazon.flatfile import parse_rows
@@ -44,12 +44,8 @@ class AmazonFeedbackStream:
         )
 
     def read(self, cursor: Cursor, *, now: datetime) -> Iterator[Page]:
-        now = now.astimezone(UTC).replace(microsecond=0)
-        yield from self._reader.read(
-            cursor,
-            now=now,
-            first_start=now - timedelta(days=self._account.backfill_days),
-            ceiling=now - FEEDBACK_POLICY.lag,
+        yield from self._reader.read_recent(
+            cursor, now=now, backfill_days=self._account.backfill_days
         )
 
     def _map(self, spec: ReportSpec, text: str) -> tuple[list[Record], list[Reject]]:

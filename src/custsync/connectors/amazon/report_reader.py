@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 import structlog
@@ -81,6 +81,14 @@ class ReportReader:
         self._time_scale = time_scale
         self._account_id = api.client.account.id
         self._requests_seen = api.client.stats.requests
+
+    def read_recent(self, cursor: Cursor, *, now: datetime, backfill_days: int) -> Iterator[Page]:
+        """``read`` from ``backfill_days`` before ``now`` up to the policy's lag before it."""
+        now = now.astimezone(UTC).replace(microsecond=0)
+        first_start = now - timedelta(days=backfill_days)
+        yield from self.read(
+            cursor, now=now, first_start=first_start, ceiling=now - self.policy.lag
+        )
 
     def read(
         self,

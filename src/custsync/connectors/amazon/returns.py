@@ -8,7 +8,7 @@ Windows overlap by two days (late rows) and a new one is asked for once a day ha
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from custsync.connectors.amazon.event_reports import map_fba_returns, map_mfn_returns
 from custsync.connectors.amazon.flatfile import parse_rows
@@ -48,12 +48,8 @@ class AmazonReturnsStream:
         )
 
     def read(self, cursor: Cursor, *, now: datetime) -> Iterator[Page]:
-        now = now.astimezone(UTC).replace(microsecond=0)
-        yield from self._reader.read(
-            cursor,
-            now=now,
-            first_start=now - timedelta(days=self._account.backfill_days),
-            ceiling=now - RETURNS_POLICY.lag,
+        yield from self._reader.read_recent(
+            cursor, now=now, backfill_days=self._account.backfill_days
         )
 
     def _map(self, spec: ReportSpec, text: str) -> tuple[list[Record], list[Reject]]:
