@@ -68,6 +68,8 @@ def measure(orders: int) -> None:
         finally:
             server.terminate()
             server.wait()
+    for failed in summary.failures:
+        print(f"  {failed.account_id} {failed.stream} failed: {failed.error}", file=sys.stderr)
     fetched = sum(r.counts.fetched for r in summary.results)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

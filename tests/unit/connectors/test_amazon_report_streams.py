@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -26,6 +28,7 @@ from custsync.connectors.amazon.returns import FBA_RETURNS_REPORT, MFN_RETURNS_R
 from custsync.connectors.base import Cursor, Page
 from custsync.errors import ConfigError
 from custsync.records import Feedback, Order, PromoUse, Return, StreamName
+from custsync.settings import AmazonAccount
 
 ORDER_HEADER = [
     "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
@@ -156,6 +159,25 @@ def test_report_still_in_queue_is_resumed_next_run_not_requested_again(
     assert len(records(second_run, Order)) == 2
     polls = connector.stats.snapshot()["getReport"].requests
     assert polls == reports.reports["R1"].polls
+
+
+def test_a_sped_up_sandbox_polls_as_many_times_as_the_published_pace_allows(
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
+    token_route: respx.Route,
+    reports: FakeReports,
+    search_route: respx.Route,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Quotas 10^6 times faster shorten each wait, not the number of polls: the real time a
+    request takes (here 10 ms a clock read) does not end the run while a report is queued."""
+    connector = connector_for(make_account(quota_scale=1_000_000))
+    reads = itertools.count()
+    monkeypatch.setattr(clock, "monotonic", lambda: clock.elapsed_s + 0.01 * next(reads))
+    reports.script = lambda spec: ["IN_QUEUE"] * 8 + ["DONE"]
+    pages = read(connector, StreamName.ORDERS, Cursor())
+    assert len(records(pages, Order)) == 2
+    assert max(clock.sleeps) <= report_reader.MAX_POLL_S / 1_000_000
 
 
 def test_cancelled_report_means_no_data_and_the_window_moves_on(

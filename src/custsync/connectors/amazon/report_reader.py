@@ -162,9 +162,7 @@ class ReportReader:
     ) -> Generator[WindowPage, None, _Outcome]:
         """One job through the status table, until its step is stored, set aside or pending."""
         clock = self._api.client.clock
-        drive = _Drive(
-            clock.monotonic() + POLL_BUDGET_S / self._time_scale, self._time_scale, is_retry
-        )
+        drive = _Drive(clock.monotonic() + POLL_BUDGET_S, self._time_scale, is_retry)
         actions: Mapping[JobStatus, Action] = {
             JobStatus.BACKOFF: self._wait_out_backoff,
             JobStatus.NEW: self._create,
@@ -211,7 +209,7 @@ class ReportReader:
         report = self._api.get_report(job.report_id or "")
         status = _known_status(report.processing_status)
         if status.is_pending:
-            if clock.monotonic() >= drive.deadline:
+            if drive.is_spent(clock.monotonic()):
                 _log.info("report_still_pending", report_type=job.spec.report_type)
                 return _Outcome.PENDING
             clock.sleep(drive.next_wait_s())
@@ -311,16 +309,25 @@ class ReportReader:
 
 @dataclass
 class _Drive:
-    """A job's time within one run: growing poll waits up to a deadline (monotonic time),
-    FATAL reports seen, and whether it is a set-aside job being retried."""
+    """A job's time within one run: growing poll waits within ``POLL_BUDGET_S``, FATAL
+    reports seen, and whether it is a set-aside job being retried.
+
+    The budget is spent when the waits add up to it at the published pace (a sandbox that runs
+    quotas ``time_scale`` times faster waits as many times, each that much shorter) or when
+    that much real (monotonic) time has passed, whichever comes first."""
 
     deadline: float
     time_scale: float
     is_retry: bool
     fatal: int = 0
     _wait_s: float = field(default=FIRST_POLL_S)
+    _waited_s: float = 0.0
+
+    def is_spent(self, monotonic_now: float) -> bool:
+        return self._waited_s >= POLL_BUDGET_S or monotonic_now >= self.deadline
 
     def next_wait_s(self) -> float:
+        self._waited_s += self._wait_s
         wait_s = self._wait_s / self.time_scale
         self._wait_s = min(self._wait_s * 1.5, MAX_POLL_S)
         return wait_s
