@@ -2,8 +2,9 @@
 
 Survivorship: per field the most recent non-empty value (orders by purchase time, imported
 contact rows by import time), except the name, which is the most frequent spelling (ties: the
-most recent); a marketplace relay alias is shown only when no personal e-mail is known, and
-junk e-mails never. Every e-mail and phone stays as an alternate.
+most recent) in reading order ("Weiß, Sören" is shown and counted as "Sören Weiß"); a
+marketplace relay alias is shown only when no personal e-mail is known, and junk e-mails never.
+Every e-mail and phone stays as an alternate.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from custsync.pipeline.facts import ContactFact, OrderFact
-from custsync.pipeline.normalize import EmailKind, email_kind, normalize_name
+from custsync.pipeline.lexicon import SUFFIXES
+from custsync.pipeline.normalize import EmailKind, email_kind, normalize_name, words
 from custsync.records import BuyerInfo
 
 _FIELDS = ("phone", "address", "zip", "city", "state", "country")
@@ -68,7 +70,7 @@ def _fields(info: BuyerInfo) -> dict[str, str | None]:
 
 def _name(newest_first: list[BuyerInfo]) -> str | None:
     spellings = [
-        info.name.strip()
+        reading_order(info.name)
         for info in newest_first
         if info.name and normalize_name(info.name, company=info.company) is not None
     ]
@@ -76,6 +78,19 @@ def _name(newest_first: list[BuyerInfo]) -> str | None:
         return None
     counts = Counter(spellings)
     return max(spellings, key=lambda s: (counts[s], -spellings.index(s)))
+
+
+def reading_order(name: str) -> str:
+    """A name as it is read: "Weiß, Sören" → "Sören Weiß", "Smith, John, Jr." → "John Smith Jr."
+    (the spelling kept); a name without a comma, or with more parts, is only trimmed."""
+    parts = [part.strip() for part in name.split(",")]
+    parts = [part for part in parts if part]
+    suffixes: list[str] = []
+    while len(parts) > 2 and all(w in SUFFIXES for w in words(parts[-1])):
+        suffixes.insert(0, parts.pop())
+    if len(parts) != 2:
+        return name.strip()
+    return " ".join([parts[1], parts[0], *suffixes])
 
 
 def _emails(newest_first: list[BuyerInfo]) -> list[str]:

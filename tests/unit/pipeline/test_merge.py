@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from custsync.pipeline.facts import ContactFact
-from custsync.pipeline.merge import golden_contact
+from custsync.pipeline.merge import golden_contact, reading_order
 from custsync.pipeline.metrics import CurrencyTotal, currency_totals
 from custsync.records import AccountId, BuyerInfo, BuyerKey, OrderStatus
 from tests.unit.pipeline.test_metrics import fact
@@ -56,3 +58,27 @@ def test_currency_totals_keep_original_money_without_cancelled_orders() -> None:
         CurrencyTotal("EUR", 1, Decimal("5.50"), Decimal("0.00")),
         CurrencyTotal("USD", 1, Decimal("10.00"), Decimal("1.00")),
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("Weiß, Sören", "Sören Weiß"),
+        ("  Smith ,  John  ", "John Smith"),
+        ("Smith, John, Jr.", "John Smith Jr."),
+        ("Robert Smith", "Robert Smith"),
+        ("Smith,", "Smith,"),
+        ("a, b, c", "a, b, c"),
+    ],
+)
+def test_names_are_shown_in_reading_order(raw: str, shown: str) -> None:
+    assert reading_order(raw) == shown
+
+
+def test_last_first_and_first_last_count_as_one_spelling() -> None:
+    orders = [
+        fact("1", day=1, buyer=BuyerInfo(name="Weiß, Sören")),
+        fact("2", day=2, buyer=BuyerInfo(name="Sören Weiß")),
+        fact("3", day=3, buyer=BuyerInfo(name="Soren Weiss")),
+    ]
+    assert golden_contact(orders).name == "Sören Weiß"
