@@ -3,7 +3,9 @@
 First names conflict when both are written out, are not nickname forms of each other and are
 not a plausible typo of each other. A typo is plausible only when one of the two spellings is
 rare among the buyers (a common name one letter away from another common name, such as Anna
-and Hanna, is another person). Conflicting first names are what keeps a household apart.
+and Hanna, is another person) and at most two edits separate them: names that only look
+alike (Charlotte and Charles, Francesca and Francis) are two people even when one spelling is
+rare. Conflicting first names are what keeps a household apart.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from custsync.pipeline.normalize import PersonName, are_nickname_forms
 from custsync.pipeline.states import is_rare, value_bits
 
 JARO_SIMILAR = 0.9
+MAX_TYPO_EDITS = 2  # first names further apart are two names, however alike they look
 CONFLICT_WEIGHT = -8.0
 TOLERANT_CONFLICT_WEIGHT = -2.0  # where the data's first names are often wrong (see scoring)
 _LONG = 8
@@ -72,7 +75,7 @@ def _first(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
         return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
     if are_nickname_forms(a, b):
         return NameMatch(3.0, f"{a} and {b} are one name", False)
-    if similar(a, b):
+    if similar(a, b) and OSA.distance(a, b, score_cutoff=MAX_TYPO_EDITS) <= MAX_TYPO_EDITS:
         if _is_rare(a, states) or _is_rare(b, states):
             return NameMatch(2.0, f"first names {a} ~ {b}", False, True)
         return NameMatch(-6.0, f"first names {a} and {b} are two common names", True)

@@ -81,6 +81,18 @@ def test_a_household_sharing_a_phone_and_house_stays_apart() -> None:
     assert not together(customers, "m", "j2")
 
 
+def test_first_names_that_only_look_alike_are_a_household_even_when_one_is_rare() -> None:
+    charlotte = profile("list", "1", name="Charlotye Orchard", **HOME)  # a rare spelling
+    charles = profile("list", "2", name="Charles Orchard", **HOME)
+    isabel = profile("list", "3", name="Isabeel Vance", **HOME)  # two edits: a typo
+    isabelle = profile("list", "4", name="Isabelle Vance", **HOME)
+    states = states_of([charlotte, charles, isabel, isabelle], total=100_000)
+    by_key = {(x.a[1], x.b[1]): x for x in links_of([charlotte, charles, isabel, isabelle], states)}
+    assert (by_key["1", "2"].is_link, by_key["1", "2"].names_conflict) == (False, True)
+    assert (by_key["3", "4"].is_link, by_key["3", "4"].names_conflict) == (True, False)
+    assert "isabeel ~ isabelle" in dict(by_key["3", "4"].evidence)["name"]
+
+
 def test_namesakes_in_other_places_stay_apart() -> None:
     one = profile("amazon", "a", name="Thomas Jones", **HOME)
     two = profile("amazon", "b", name="Thomas Jones", **ELSEWHERE)
