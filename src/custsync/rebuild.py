@@ -4,13 +4,14 @@ Wiring between the store and the pure pipeline, in one transaction: ``resolve`` 
 buyers form which customers (only the touched ones and what they reach are redone), then each
 customer gets a stable id (``pipeline.identity.assign_customer_ids``), its golden record,
 metrics and original-currency totals. An id that no longer stands is kept as a pointer to the
-customer that took its buyers.
+customer that took its buyers. An incremental run leaves alone the customers it reclustered
+into exactly what they were, with no new facts (only a link score moved).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 import structlog
@@ -26,6 +27,7 @@ from custsync.records import CustomerId
 from custsync.resolve import Resolution, resolve
 from custsync.store.customers import (
     CustomerRecord,
+    buyer_counts,
     customer_ids_of,
     live_customer_ids,
     load_fx_rates,
@@ -76,7 +78,11 @@ def write_resolution(
     held = set(previous.values())
     live = live_customer_ids(conn, new_id_candidates(clusters)) - held
     assignment = assign_customer_ids(clusters, previous, live)
-    for batch in _batches(list(zip(assignment.ids, clusters, strict=True))):
+    pending = list(zip(assignment.ids, clusters, strict=True))
+    if resolution.renewed is not None:
+        kept = unchanged_customers(conn, pending, previous, resolution.renewed)
+        pending = [(cid, cluster) for cid, cluster in pending if cid not in kept]
+    for batch in _batches(pending):
         refs = [ref for _, cluster in batch for ref in cluster]
         facts = resolution.facts or {f.ref: f for f in load_facts(conn, refs)}
         records = [_record(cid, cluster, facts, resolution.profiles, fx) for cid, cluster in batch]
@@ -87,6 +93,23 @@ def write_resolution(
     }
     set_link_customers(conn, customer_of)
     return len(clusters)
+
+
+def unchanged_customers(
+    conn: Connection,
+    clusters: Sequence[tuple[CustomerId, tuple[BuyerRef, ...]]],
+    previous: Mapping[BuyerRef, CustomerId],
+    renewed: Collection[BuyerRef],
+) -> set[CustomerId]:
+    """Customers that stay exactly as stored: the same id and buyers as before, none of them
+    with new facts (only a link score moved). Rewriting them would change nothing."""
+    same = {
+        cid: cluster
+        for cid, cluster in clusters
+        if all(previous.get(ref) == cid and ref not in renewed for ref in cluster)
+    }
+    members = buyer_counts(conn, same)
+    return {cid for cid, cluster in same.items() if members.get(cid) == len(cluster)}
 
 
 def _batches(

@@ -1,16 +1,17 @@
 """Identity resolution in the store: which buyers to rescore, their links, their clusters.
 
 Wiring between the store and the pure ``pipeline`` (profiles, scoring, clustering), run inside
-the caller's transaction. Incremental: the touched buyers are rescored, and with them every
-buyer holding a key whose state changed (``pipeline.states``); then every customer they touch
-is reclustered with everything linked to it. Full: everything, in memory. Both store the same
-keys, links and parameters for the same data (tests compare them).
+the caller's transaction. Incremental: the touched buyers whose profile changed are rescored
+(a returning buyer with the same name, address and contacts keeps its links), and with them
+every buyer holding a key whose state changed (``pipeline.states``); then every customer a
+touched buyer is in is reclustered with everything linked to it. Full: everything, in memory.
+Both store the same keys, links and parameters for the same data (tests compare them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, delete
@@ -67,6 +68,7 @@ class Resolution:
     clusters: list[tuple[BuyerRef, ...]]  # the customers of ``scope``
     profiles: dict[BuyerRef, BuyerProfile]  # of every buyer in ``scope``
     facts: dict[BuyerRef, BuyerFacts] | None = None  # of every buyer, when held anyway
+    renewed: frozenset[BuyerRef] | None = None  # buyers with new facts (``None``: all of them)
 
 
 def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: datetime) -> Resolution:
@@ -75,8 +77,10 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     if touched is None or _moves_total(conn, touched, params):
         return _resolve_all(conn, params, now)  # every weight moves: rescore everything
     fresh = {f.ref: build_profile(f) for f in load_facts(conn, sorted(set(touched)))}
-    reblocked, reweighed = _store_keys(conn, fresh, params)
-    rescore = set(fresh) | reblocked
+    stored = load_profiles(conn, fresh.keys())
+    changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
+    reblocked, reweighed = _store_keys(conn, changed, params)
+    rescore = set(changed) | reblocked
     profiles = dict(fresh) | load_profiles(conn, rescore - set(fresh))
     _rescore(conn, rescore, profiles, params, now)
     moved = rescore | _reweigh(conn, reweighed, rescore, profiles, params=params, now=now)
@@ -87,7 +91,8 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
         rescore |= extra
         _rescore(conn, rescore, profiles, params, now)
         moved |= rescore
-    return _cluster_scope(conn, moved, profiles)
+    found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
+    return replace(found, renewed=frozenset(fresh))
 
 
 def _moves_total(conn: Connection, touched: Collection[BuyerRef], params: dict[str, int]) -> bool:
@@ -143,38 +148,42 @@ def _reweigh(
         return set()
     profiles |= load_profiles(conn, involved - set(profiles))
     blocking = {ref: blocking_keys(profiles[ref]) for ref in involved if ref in profiles}
-    counts = key_counts(conn, {key for found in blocking.values() for key in found})
-    pairs = _pairs_within(holders, blocking, counts)
-    stats = {key for ref in involved if ref in profiles for key in stat_keys(profiles[ref])}
-    counts |= key_counts(conn, stats)
+    shared = _shared_blocks(holders, blocking)
+    counts = key_counts(conn, {key for key, _ in shared})
+    pairs = {
+        (a, b)
+        for key, group in shared
+        if is_usable_block(key, key_state(counts.get(key, 0)))
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
+    }
+    paired = {ref for pair in pairs for ref in pair}
+    stats = {key for ref in paired for key in stat_keys(profiles[ref])}
+    counts |= key_counts(conn, stats - set(counts))
     states = _states(counts, params)
     fresh_links = [
         link for pair in sorted(pairs) if (link := score_pair(pair, profiles, states)) is not None
     ]
-    old_links = [x for x in links_touching(conn, involved) if (x.a, x.b) in pairs]
+    old_links = [x for x in links_touching(conn, paired) if (x.a, x.b) in pairs]
     changed = set(fresh_links).symmetric_difference(old_links)
     moved = {(link.a, link.b) for link in changed}
     replace_pair_links(conn, moved, [x for x in fresh_links if (x.a, x.b) in moved], now=now)
     return {ref for pair in moved for ref in pair}
 
 
-def _pairs_within(
-    holders: dict[str, list[BuyerRef]],
-    blocking: dict[BuyerRef, frozenset[str]],
-    counts: dict[str, int],
-) -> set[tuple[BuyerRef, BuyerRef]]:
-    """Pairs of holders of one key that share a usable blocking key."""
-    pairs: set[tuple[BuyerRef, BuyerRef]] = set()
+def _shared_blocks(
+    holders: dict[str, list[BuyerRef]], blocking: dict[BuyerRef, frozenset[str]]
+) -> list[tuple[str, list[BuyerRef]]]:
+    """Per holder group (the holders of one key): each blocking key that two or more of them
+    share, with those holders (sorted). Only these keys can pair holders up."""
+    shared: list[tuple[str, list[BuyerRef]]] = []
     for refs in holders.values():
         index: dict[str, list[BuyerRef]] = {}
         for ref in refs:
             for key in blocking.get(ref, ()):
-                if is_usable_block(key, key_state(counts.get(key, 0))):
-                    index.setdefault(key, []).append(ref)
-        for group in index.values():
-            ordered = sorted(group)
-            pairs |= {(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]}
-    return pairs
+                index.setdefault(key, []).append(ref)
+        shared += [(key, sorted(group)) for key, group in index.items() if len(group) > 1]
+    return shared
 
 
 def _rescore(

@@ -223,6 +223,20 @@ def buyers_of(conn: Connection, customer_ids: Collection[str]) -> list[BuyerRef]
     return sorted(found)
 
 
+def buyer_counts(conn: Connection, customer_ids: Collection[str]) -> dict[CustomerId, int]:
+    """How many buyers each of ``customer_ids`` has now."""
+    b = schema.buyers
+    found: dict[CustomerId, int] = {}
+    for chunk in _chunks(sorted(customer_ids)):
+        query = (
+            select(b.c.customer_id, func.count())
+            .where(b.c.customer_id.in_(chunk))
+            .group_by(b.c.customer_id)
+        )
+        found |= {CustomerId(cid): int(n) for cid, n in conn.execute(query)}
+    return found
+
+
 def live_customer_ids(conn: Connection, candidates: Collection[str]) -> set[CustomerId]:
     """Which of ``candidates`` name a customer that stands (not merged into another)."""
     c = schema.customers

@@ -251,6 +251,81 @@ def test_operator_merge_and_split_survive_new_orders_and_full_rebuilds(store: St
     assert _customer_of(store, "1002") == new_id
 
 
+def _link_rows(store: Store, key: str) -> list[tuple[float, datetime]]:
+    t = schema.identity_links
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.score, t.c.created_at).where(
+                t.c.buyer_a.like(f"%:{key}") | t.c.buyer_b.like(f"%:{key}")
+            )
+        )
+        return sorted((r.score, r.created_at) for r in rows)
+
+
+def _updated_at(store: Store, table: str, **where: str) -> datetime:
+    t = schema.metadata.tables[table]
+    query = select(t.c.updated_at).where(*(t.c[k] == v for k, v in where.items()))
+    with store.engine.connect() as conn:
+        found: datetime = conn.execute(query).scalar_one()
+    return found
+
+
+def test_a_repeat_order_with_the_same_details_keeps_the_buyers_links(store: Store) -> None:
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    links = _link_rows(store, "1001")
+    later = NOW + timedelta(hours=1)
+    touched = _ingest(
+        store, [_order(8, "shop", "1001", "Lee, Ann", phone="+1 206 555 0142")], later
+    )
+    rebuild_customers(store, touched, base_currency="USD", now=later)
+    assert _link_rows(store, "1001") == links  # not rescored: stored at NOW
+    assert all(created == NOW for _, created in links)
+    cid = _customer_of(store, "1001")
+    with store.engine.connect() as conn:
+        orders = conn.execute(
+            select(schema.customers.c.orders).where(schema.customers.c.customer_id == cid)
+        ).scalar_one()
+    assert orders == 6  # the customer itself is refreshed with the new order
+
+
+def test_a_customer_whose_link_score_only_moved_is_not_rewritten(
+    db_url: str, tmp_path: object
+) -> None:
+    elm = replace(HOME, address_line1="1 Elm Street")
+    birch = replace(HOME, address_line1="9 Birch Street")
+    far = replace(
+        HOME, address_line1="5 Pine Street", city="Austin", state="TX", postal_code="78701"
+    )
+    kim = [
+        _order(1, "shop", "k1", "Kim Park", home=elm),
+        _order(2, "ebay", "k2", "Kim Park", home=elm),
+    ]
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+        others = [
+            _order(3, "shop", "j1", "Joe Diaz"),
+            _order(5, "shop", "e1", "Eva Cruz", home=far),
+        ]
+        _ingest(s, [*kim, *others], NOW)  # 4 buyers: a 5th leaves the total's state alone
+        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    [(before, _)] = _link_rows(step, "k1")
+    later = NOW + timedelta(hours=1)
+    newcomer = [_order(4, "shop", "m1", "Mia Wong", home=birch)]  # a 4th buyer in 98101
+    touched = _ingest(step, newcomer, later)
+    rebuild_customers(step, touched, base_currency="USD", now=later)
+    [(after, created)] = _link_rows(step, "k1")
+    assert (after < before, created) == (True, later)  # the postal code weighs less now
+    assert _updated_at(step, "customers", customer_id=_customer_of(step, "k1")) == NOW
+    assert _updated_at(step, "buyers", buyer_key="k2") == NOW
+    _ingest(full, newcomer, later)
+    rebuild_customers(full, None, base_currency="USD", now=later)
+    assert _snapshot(step) == _snapshot(full)
+
+
 def test_links_explain_a_customer(store: Store) -> None:
     _rates(store)
     _ingest(store, _people(), NOW)
