@@ -1,11 +1,15 @@
 """Identity and metrics at scale: a full rebuild of a 1M-order world, an incremental sync of
 1,000 new orders into it, and the metrics aggregation against DuckDB on the same rows.
 
-The world's Amazon orders are rendered in the Orders API shape and mapped by the Amazon
-connector (no server: quotas are not what is measured), stored page by page into SQLite,
-then resolved. Prints time and peak memory of each step and the SQL/DuckDB ratio.
+The world's Amazon orders (the world's Shopify and eBay orders have no connector yet and are
+left out) are rendered in the Orders API shape and mapped by the Amazon connector (no server:
+quotas are not what is measured), stored page by page into SQLite, then resolved. The new
+orders are the world's next Amazon orders. Prints time and peak memory of each step and the
+SQLite/DuckDB ratio. ``--db PATH`` keeps the stored orders (and nothing else) in PATH, so that
+``--reuse`` starts the next run from the same state without storing them again; the rebuilds
+run on a copy.
 
-    python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--db PATH]
+    python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--db PATH [--reuse]]
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -44,10 +49,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def amazon_orders(world: World) -> Iterator[tuple[int, Order]]:
-    """(world index, order) of every Amazon order, as the connector maps it."""
+def amazon_orders(world: World, start: int = 0) -> Iterator[tuple[int, Order]]:
+    """(world index, order) of every Amazon order from ``start`` on, as the connector maps it."""
     for index, sim in enumerate(world.iter_orders()):
-        if sim.account.kind is MarketplaceKind.AMAZON:
+        if index >= start and sim.account.kind is MarketplaceKind.AMAZON:
             raw = render_order(world.seed, sim, sim.final, INCLUDED_DATA)
             mapped = map_order(
                 raw, account_id=sim.account.id, marketplace_ids=sim.account.marketplace_ids
@@ -91,31 +96,51 @@ def timed(label: str, step: Callable[[], T]) -> T:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--new", type=int, default=1000)
+    parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the world")
+    parser.add_argument("--new", type=int, default=1000, help="new Amazon orders to sync")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temp)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="--db holds the world's orders from an earlier run: skip storing them",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "scale.db"
-        run(args.orders, args.new, db, Path(tmp))
+    if args.reuse and (args.db is None or not args.db.is_file()):
+        parser.error("--reuse needs --db naming a file an earlier run stored")
+    with tempfile.TemporaryDirectory(dir=args.db.parent if args.db else None) as tmp:
+        run(args.orders, args.new, args.db or Path(tmp) / "world.db", Path(tmp), reuse=args.reuse)
     return 0
 
 
-def run(count: int, new: int, db: Path, tmp: Path) -> None:
-    store = open_store(f"sqlite:///{db}")
-    upgrade(store)
-    load_demo_rates(store, "USD")
-    world = World(seed=7, order_count=count + new)
+def run(count: int, new: int, db: Path, tmp: Path, *, reuse: bool) -> None:
+    """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
+    same state); the rebuilds run on a copy of it."""
+    world = World(seed=7, order_count=count + 2 * new)  # room for ``new`` Amazon orders
     fresh: list[Order] = []
 
     def old_orders() -> Iterator[Order]:
-        for index, order in amazon_orders(world):
+        for index, order in amazon_orders(world, start=count if reuse else 0):
             if index < count:
                 yield order
-            else:
+            elif len(fresh) < new:
                 fresh.append(order)
+            else:
+                return
 
-    timed(f"generate, map and store {count} world orders", lambda: ingest(store, old_orders()))
+    if reuse:
+        all(False for _ in old_orders())  # only collects the new orders
+    else:
+        db.unlink(missing_ok=True)
+        base = open_store(f"sqlite:///{db}")
+        upgrade(base)
+        load_demo_rates(base, "USD")
+        timed(f"generate, map and store a {count}-order world", lambda: ingest(base, old_orders()))
+        base.engine.dispose()
+    work = tmp / "work.db"
+    shutil.copyfile(db, work)
+    store = open_store(f"sqlite:///{work}")
+    buyers = "(SELECT DISTINCT account_id, buyer_key FROM orders)"
+    print(f"  {_count(store, 'orders')} Amazon orders stored, {_count(store, buyers)} buyers")
     timed(
         "full rebuild: identities and customers",
         lambda: rebuild_customers(store, None, base_currency="USD", now=NOW),
@@ -129,19 +154,25 @@ def run(count: int, new: int, db: Path, tmp: Path) -> None:
     compare_metrics(store, tmp)
 
 
+def _count(store: Store, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one())
+
+
 def compare_metrics(store: Store, tmp: Path) -> None:
     fx = FxTable.from_rates("USD", load_fx_rates(store))
     with store.engine.connect() as conn:
         started = time.perf_counter()
         computed = customer_metrics(conn, fx)
         ours = time.perf_counter() - started
-    duck = duckdb_metrics(store, tmp)
+    duck = duckdb_metrics(store, tmp, fx)
     print(f"metrics set-based in SQLite ({len(computed)} customers)      {ours:8.2f} s")
     print(f"same aggregation in DuckDB (in memory)            {duck:8.2f} s")
     print(f"ratio SQLite / DuckDB                             {ours / duck:8.2f}")
+    print(f"peak memory of the process                        {peak_mb():8.0f} MB")
 
 
-def duckdb_metrics(store: Store, tmp: Path) -> float:
+def duckdb_metrics(store: Store, tmp: Path, fx: FxTable) -> float:
     import duckdb
 
     tables = {
@@ -165,23 +196,32 @@ def duckdb_metrics(store: Store, tmp: Path) -> float:
             if rows:
                 db.execute(f"COPY {name} FROM '{path}' (HEADER false)")
     started = time.perf_counter()
-    for query in DUCK_QUERIES:
+    for query in (_money_query(fx), *DUCK_QUERIES):
         db.execute(query).fetchall()
     return time.perf_counter() - started
 
 
 _JOIN = "orders o JOIN buyers b ON b.account_id = o.account_id AND b.buyer_key = o.buyer_key"
+
+
+def _money_query(fx: FxTable) -> str:
+    """The money aggregation, with the rate period chosen as ``metrics_sql`` does."""
+    whens = " ".join(
+        f"WHEN o.currency = '{currency}' AND o.purchased_at >= TIMESTAMP '{start}' THEN {index}"
+        for currency, found in sorted(fx.schedule().items())
+        for index, (start, _) in reversed(list(enumerate(found)))
+    )
+    period = f"CASE {whens} ELSE -1 END" if whens else "-1"
+    kept = "o.status <> 'cancelled'"
+    return f"""SELECT b.customer_id, o.currency, {period} AS period,
+        SUM(CASE WHEN {kept} THEN 1 ELSE 0 END), SUM(CASE WHEN {kept} THEN o.units ELSE 0 END),
+        SUM(CASE WHEN {kept} THEN o.total ELSE 0 END),
+        SUM(CASE WHEN {kept} THEN o.discount ELSE 0 END),
+        MIN(CASE WHEN {kept} THEN o.purchased_at END), MIN(o.purchased_at), MAX(o.purchased_at)
+        FROM {_JOIN} GROUP BY 1, 2, 3"""
+
+
 DUCK_QUERIES = (
-    f"""SELECT b.customer_id, o.currency,
-        CASE WHEN o.currency = 'USD' THEN 0 WHEN o.purchased_at >= TIMESTAMP '2020-01-01'
-        THEN 0 ELSE -1 END AS period,
-        SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END),
-        SUM(CASE WHEN o.status <> 'cancelled' THEN o.units ELSE 0 END),
-        SUM(CASE WHEN o.status <> 'cancelled' THEN o.total ELSE 0 END),
-        SUM(CASE WHEN o.status <> 'cancelled' THEN o.discount ELSE 0 END),
-        MIN(CASE WHEN o.status <> 'cancelled' THEN o.purchased_at END),
-        MIN(o.purchased_at), MAX(o.purchased_at)
-        FROM {_JOIN} GROUP BY 1, 2, 3""",
     f"""SELECT b.customer_id, SUM(r.qty) FROM {_JOIN}
         JOIN returns r ON r.account_id = o.account_id AND r.order_id = o.order_id GROUP BY 1""",
     f"""SELECT b.customer_id, COUNT(*) FROM {_JOIN} JOIN feedback f ON f.account_id =

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from custsync.pipeline.lexicon import STATES, STREET_WORDS, UNIT_WORDS
 from custsync.pipeline.normalize import fold, normalize_country
@@ -104,6 +105,7 @@ def _unglue(token: str) -> list[str]:
     return [token]
 
 
+@lru_cache(maxsize=65536)
 def normalize_address(
     line1: str | None,
     line2: str | None,

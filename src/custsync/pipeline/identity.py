@@ -173,7 +173,8 @@ def assign_customer_ids(
     claimed: dict[CustomerId, int] = {}
     ids: dict[int, CustomerId] = {}
     for index in order:
-        owned = sorted({previous[r] for r in clusters[index] if r in previous} - set(claimed))
+        held = {previous[ref] for ref in clusters[index] if ref in previous}
+        owned = sorted(cid for cid in held if cid not in claimed)
         chosen = owned[0] if owned else _new_id(clusters[index][0], claimed, live_elsewhere)
         claimed[chosen] = index
         ids[index] = chosen

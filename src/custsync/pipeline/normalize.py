@@ -72,6 +72,7 @@ class PersonName:
         return not self.first or not self.last
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(raw: str | None, *, company: str | None = None) -> PersonName | None:
     """Parse a person's name; ``None`` for empty values and for a company given as the name
     (marketplaces put the business of record there, e.g. Amazon Business orders)."""
@@ -177,6 +178,7 @@ _PLUS_TAG_DOMAINS = frozenset(
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 
+@lru_cache(maxsize=65536)
 def normalize_email(raw: str | None) -> str | None:
     """Lower case, trimmed; provider rules only where the provider defines them (Gmail
     ignores dots, several providers drop a ``+tag``). ``None`` for what is not an address."""
@@ -218,6 +220,7 @@ def is_relay_email(email: str | None) -> bool:
 _MIN_DIGITS = 6
 
 
+@lru_cache(maxsize=65536)
 def normalize_phone(raw: str | None, country: str | None = None) -> str | None:
     """E.164 (``+14155550100``); the address country is the default region for national
     numbers. ``None`` for what cannot be a phone number (too short, one repeated digit)."""
