@@ -18,6 +18,12 @@ _LEVELS = {
 }
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    """A logger on ``sys.stderr`` as it is now (looked up per logger, not once: whoever
+    embeds custsync, or captures its output, may swap the stream)."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(fmt: Literal["console", "json"], level: str = "info") -> None:
     renderer: structlog.types.Processor = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
@@ -34,6 +40,6 @@ def configure_logging(fmt: Literal["console", "json"], level: str = "info") -> N
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
