@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,7 +40,8 @@ from custsync.store.ingest import write_page
 from custsync.store.metrics_sql import customer_metrics
 from custsync.store.state import register_account
 
-NOW = datetime(2026, 11, 2, tzinfo=UTC)
+NOW = datetime(2026, 11, 2, tzinfo=UTC)  # when the world's orders were stored
+DAY = timedelta(days=1)
 PAGE = 2000
 T = TypeVar("T")
 
@@ -61,9 +62,9 @@ def amazon_orders(world: World, start: int = 0) -> Iterator[tuple[int, Order]]:
                 yield index, mapped
 
 
-def ingest(store: Store, orders: Iterable[Order]) -> set[tuple[str, str]]:
-    """Store ``orders`` page by page per account, as a sync does (streamed); returns the
-    buyers the pages touched."""
+def ingest(store: Store, orders: Iterable[Order], at: datetime = NOW) -> set[tuple[str, str]]:
+    """Store ``orders`` page by page per account at time ``at``, as a sync does (streamed);
+    returns the buyers the pages touched."""
     touched: set[tuple[str, str]] = set()
     pages: dict[str, list[Order]] = {}
     for order in orders:
@@ -74,15 +75,15 @@ def ingest(store: Store, orders: Iterable[Order]) -> set[tuple[str, str]]:
             page.clear()
     for page in pages.values():
         if page:
-            touched |= _write(store, page)
+            touched |= _write(store, page, at)
     return touched
 
 
-def _write(store: Store, orders: list[Order]) -> set[tuple[str, str]]:
+def _write(store: Store, orders: list[Order], at: datetime) -> set[tuple[str, str]]:
     account = orders[0].account_id
-    register_account(store, account, "amazon", None, now=NOW)
+    register_account(store, account, "amazon", None, now=at)
     page = Page(list(orders), [], Cursor())
-    counts = write_page(store, account, StreamName.ORDERS, page, run_id="b", now=NOW)
+    counts = write_page(store, account, StreamName.ORDERS, page, run_id="b", now=at)
     return set(counts.touched_buyers)
 
 
@@ -139,17 +140,21 @@ def run(count: int, new: int, db: Path, tmp: Path, *, reuse: bool) -> None:
     work = tmp / "work.db"
     shutil.copyfile(db, work)
     store = open_store(f"sqlite:///{work}")
+    upgrade(store)  # a kept --db may predate the newest migration
     buyers = "(SELECT DISTINCT account_id, buyer_key FROM orders)"
     print(f"  {_count(store, 'orders')} Amazon orders stored, {_count(store, buyers)} buyers")
     timed(
         "full rebuild: identities and customers",
-        lambda: rebuild_customers(store, None, base_currency="USD", now=NOW),
+        lambda: rebuild_customers(store, None, base_currency="USD", now=NOW + DAY),
     )
-    touched = timed(f"sync {len(fresh)} new orders: store the pages", lambda: ingest(store, fresh))
+    touched = timed(
+        f"sync {len(fresh)} new orders: store the pages",
+        lambda: ingest(store, fresh, at=NOW + 2 * DAY),  # the next day's sync
+    )
     refs = {(AccountId(a), BuyerKey(k)) for a, k in touched}
     timed(
         f"sync {len(fresh)} new orders: incremental rebuild",
-        lambda: rebuild_customers(store, refs, base_currency="USD", now=NOW),
+        lambda: rebuild_customers(store, refs, base_currency="USD", now=NOW + 2 * DAY),
     )
     compare_metrics(store, tmp)
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, delete, func, insert, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Subquery,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    union,
+)
 
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.fx import FxRate
@@ -39,6 +49,9 @@ def all_refs(conn: Connection) -> list[BuyerRef]:
     return sorted((AccountId(a), BuyerKey(k)) for a, k in conn.execute(query))
 
 
+STALE_MARGIN = timedelta(hours=1)  # a write still committing, or a worker's clock behind
+
+
 def stale_buyer_refs(store: Store) -> list[BuyerRef]:
     """Buyers whose customer is missing or older than one of their stored orders, or than a
     return, feedback or promo use of one of their orders.
@@ -46,10 +59,12 @@ def stale_buyer_refs(store: Store) -> list[BuyerRef]:
     This is what makes customer refresh crash-safe: a sync that stored pages but died before
     refreshing leaves its buyers stale, and the next refresh picks them up. Imported contacts
     newer than their buyer row are stale too. (A store that never resolved identities gets a
-    full resolution on its first refresh: ``resolve``.)
+    full resolution on its first refresh: ``resolve``.) Only changes stored after
+    ``refreshed_through`` are looked at (indexed), so the cost follows what is new.
     """
-    queries = [select(q.c.account_id, q.c.buyer_key) for q in _stale_changes()]
     with store.engine.connect() as conn:
+        since = refreshed_through(conn)
+        queries = [select(q.c.account_id, q.c.buyer_key) for q in _stale_changes(since)]
         rows = conn.execute(union(*queries))
         return sorted((AccountId(a), BuyerKey(k)) for a, k in rows)
 
@@ -59,13 +74,27 @@ def stale_since(store: Store) -> datetime | None:
 
     A refresh that keeps failing (say, a missing exchange rate) shows here as a growing age."""
     with store.engine.connect() as conn:
-        found = [conn.execute(select(func.min(q.c.changed_at))).scalar() for q in _stale_changes()]
+        since = refreshed_through(conn)
+        found = [
+            conn.execute(select(func.min(q.c.changed_at))).scalar() for q in _stale_changes(since)
+        ]
     moments = [m for m in found if m is not None]
     return min(moments) if moments else None
 
 
-def _stale_changes() -> list[Subquery]:
-    """(account, buyer key, changed_at) of every stored change newer than its buyer's row."""
+def refreshed_through(conn: Connection) -> datetime | None:
+    """Every change stored before this moment is in its customer (``None``: nothing known).
+
+    A refresh starting at S stamps the buyers it writes with S and takes in every change stored
+    before it; one that fails writes nothing. So the newest buyer stamp, less a margin for
+    writes still committing then and for clocks apart, bounds what can still be stale."""
+    newest = conn.execute(select(func.max(schema.buyers.c.updated_at))).scalar()
+    return newest - STALE_MARGIN if newest is not None else None
+
+
+def _stale_changes(since: datetime | None) -> list[Subquery]:
+    """(account, buyer key, changed_at) of every change stored after ``since`` (``None``:
+    ever) that is newer than its buyer's row."""
     o, b = schema.orders, schema.buyers
     joined = o.outerjoin(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
     queries = [
@@ -73,6 +102,7 @@ def _stale_changes() -> list[Subquery]:
         .select_from(joined)
         .where(o.c.buyer_key.is_not(None))
         .where(b.c.buyer_key.is_(None) | (o.c.ingested_at > b.c.updated_at))
+        .where(_after(o.c.ingested_at, since))
     ]
     for event in (schema.returns, schema.feedback, schema.promo_uses):
         on_order = (event.c.account_id == o.c.account_id) & (event.c.order_id == o.c.order_id)
@@ -81,6 +111,7 @@ def _stale_changes() -> list[Subquery]:
             .select_from(joined.join(event, on_order))
             .where(o.c.buyer_key.is_not(None), b.c.buyer_key.is_not(None))
             .where(event.c.ingested_at > b.c.updated_at)
+            .where(_after(event.c.ingested_at, since))
         )
     c = schema.contacts
     on_buyer = (b.c.account_id == c.c.account_id) & (b.c.buyer_key == c.c.buyer_key)
@@ -88,8 +119,13 @@ def _stale_changes() -> list[Subquery]:
         select(c.c.account_id, c.c.buyer_key, c.c.imported_at.label("changed_at"))
         .select_from(c.outerjoin(b, on_buyer))
         .where(b.c.buyer_key.is_(None) | (c.c.imported_at > b.c.updated_at))
+        .where(_after(c.c.imported_at, since))
     )
     return [query.subquery() for query in queries]
+
+
+def _after(column: ColumnElement[datetime], since: datetime | None) -> ColumnElement[bool]:
+    return column > since if since is not None else true()
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,7 @@ orders = Table(
     Column("source_hash", String(64), nullable=False),
     Column("ingested_at", UtcDateTime, nullable=False),
     Index("ix_orders_buyer", "account_id", "buyer_key"),
+    Index("ix_orders_ingested_at", "ingested_at"),
 )
 
 order_lines = Table(
@@ -146,6 +147,7 @@ returns = Table(
     Column("source_hash", String(64), nullable=False),
     Column("ingested_at", UtcDateTime),
     Index("ix_returns_order", "account_id", "order_id"),
+    Index("ix_returns_ingested_at", "ingested_at"),
 )
 
 feedback = Table(
@@ -159,6 +161,7 @@ feedback = Table(
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
     Column("ingested_at", UtcDateTime),
+    Index("ix_feedback_ingested_at", "ingested_at"),
 )
 
 promo_uses = Table(
@@ -172,6 +175,7 @@ promo_uses = Table(
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
     Column("ingested_at", UtcDateTime),
+    Index("ix_promo_uses_ingested_at", "ingested_at"),
 )
 
 rejects = Table(
@@ -199,6 +203,7 @@ buyers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("profile", Text),  # normalized identity data (JSON), see pipeline.profiles
     Index("ix_buyers_customer", "customer_id"),
+    Index("ix_buyers_updated_at", "updated_at"),
 )
 
 customers = Table(
@@ -296,6 +301,7 @@ contacts = Table(
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
     Column("imported_at", UtcDateTime, nullable=False),
+    Index("ix_contacts_imported_at", "imported_at"),
 )
 
 identity_overrides = Table(
