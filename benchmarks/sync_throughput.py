@@ -31,10 +31,13 @@ def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout_s: float = 300)
 
 def measure(orders: int) -> None:
     """Child mode: sync one world and print one result line."""
+    from sqlalchemy import func, select
+
     from custsync import app
     from custsync.demo import load_demo_rates
     from custsync.logging import configure_logging
     from custsync.settings import load_accounts, load_settings
+    from custsync.store import schema
 
     configure_logging("json", "warning")
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,6 +68,8 @@ def measure(orders: int) -> None:
             started = time.perf_counter()
             summary = app.sync_accounts(store, settings, load_accounts(accounts_file))
             elapsed = time.perf_counter() - started
+            with store.engine.connect() as conn:
+                stored = conn.execute(select(func.count()).select_from(schema.orders)).scalar_one()
         finally:
             server.terminate()
             server.wait()
@@ -73,9 +78,9 @@ def measure(orders: int) -> None:
     fetched = sum(r.counts.fetched for r in summary.results)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{orders:>8} world orders | {fetched:>7} Amazon orders synced | {elapsed:7.2f} s | "
-        f"{fetched / elapsed:8.0f} orders/s | {summary.customers_refreshed:>6} customers | "
-        f"peak RSS {peak_mb:6.0f} MB"
+        f"{orders:>8} world orders | {stored:>7} Amazon orders stored ({fetched} records "
+        f"fetched) | {elapsed:7.2f} s | {stored / elapsed:6.0f} orders/s | "
+        f"{summary.customers_refreshed:>6} customers | peak RSS {peak_mb:6.0f} MB"
     )
 
 
