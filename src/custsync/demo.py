@@ -19,7 +19,7 @@ from custsync.store.db import Store
 
 # Quotas run this many times faster than published, so the demo takes seconds; the sync
 # still counts requests and reports the API time they would take under the real quotas.
-DEMO_TIME_SCALE = 600.0
+DEMO_TIME_SCALE = 6000.0
 
 # Fixed exchange rates for the sandbox world (US dollars per unit).
 DEMO_RATES_TO_USD = {"CAD": "0.73", "GBP": "1.27", "EUR": "1.08"}
