@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from custsync.logging import configure_logging
 from custsync.records import StreamName
 from tests.support.amazon_acceptance import ACCOUNT, Acceptance, Phase
 
@@ -45,6 +46,7 @@ def show(phase: Phase) -> None:
 
 
 def main(argv: list[str]) -> int:
+    configure_logging("console", "warning")  # the summary lines are the output
     orders = int(argv[0]) if argv and argv[0].isdigit() else WORLD_ORDERS
     faults = argv[argv.index("--faults") + 1] if "--faults" in argv else None
     started = time.perf_counter()

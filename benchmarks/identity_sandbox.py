@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from custsync.demo import run_demo
+from custsync.logging import configure_logging
 from custsync.sandbox.truth import write_truth
 from custsync.sandbox.world import World
 from custsync.settings import load_settings
@@ -86,6 +87,7 @@ def _wrong_merges(
 
 
 def main() -> int:
+    configure_logging("console", "warning")  # the summary lines are the output
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--orders", type=int, default=3000)
