@@ -10,14 +10,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import Connection, RowMapping, Table, select, true, tuple_
+from sqlalchemy import Connection, RowMapping, Table, select, true
 
 from custsync.store import schema
 from custsync.store.annotations import Note, WatchEntry, notes_for, resolve_customer, watch_entry
 from custsync.store.db import Store
+from custsync.store.refs import by_account, pair_filters
 from custsync.store.tabs import CUSTOMER_COLUMNS, CustomerRow
 
-CHUNK = 400
 OrderKey = tuple[str, str]
 T = TypeVar("T")
 
@@ -220,21 +220,16 @@ _ORDER_FIELDS = (
 )
 
 
-def _chunks(keys: list[OrderKey]) -> Iterable[list[OrderKey]]:
-    for start in range(0, len(keys), CHUNK):
-        yield keys[start : start + CHUNK]
-
-
 def _lines(
     conn: Connection, keys: list[OrderKey]
 ) -> tuple[dict[OrderKey, list[LineDetail]], dict[OrderKey, set[str]]]:
     ln, uses = schema.order_lines, schema.promo_uses
     lines: dict[OrderKey, list[LineDetail]] = defaultdict(list)
     codes: dict[OrderKey, set[str]] = defaultdict(set)
-    for chunk in _chunks(keys):
+    for account, order_ids in by_account(keys):
         query = (
             select(ln)
-            .where(tuple_(ln.c.account_id, ln.c.order_id).in_(chunk))
+            .where(ln.c.account_id == account, ln.c.order_id.in_(order_ids))
             .order_by(ln.c.account_id, ln.c.order_id, ln.c.line_id)
         )
         for r in conn.execute(query):
@@ -244,7 +239,7 @@ def _lines(
             )
             codes[(r.account_id, r.order_id)].update(line_codes)
         query = select(uses.c.account_id, uses.c.order_id, uses.c.code).where(
-            tuple_(uses.c.account_id, uses.c.order_id).in_(chunk)
+            uses.c.account_id == account, uses.c.order_id.in_(order_ids)
         )
         for account_id, order_id, code in conn.execute(query):
             codes[(account_id, order_id)].add(code)
@@ -260,10 +255,10 @@ def _per_order(
     """Rows of ``table`` for the orders ``keys``, as ``kind``, by order then ``last``."""
     fields: tuple[str, ...] = kind.__slots__  # type: ignore[attr-defined]
     found: dict[OrderKey, list[T]] = defaultdict(list)
-    for chunk in _chunks(keys):
+    for where in pair_filters(table.c.account_id, table.c.order_id, keys):
         query = (
             select(*(table.c[name] for name in fields))
-            .where(tuple_(table.c.account_id, table.c.order_id).in_(chunk))
+            .where(where)
             .order_by(table.c.account_id, table.c.order_id, table.c[last])
         )
         for r in conn.execute(query).mappings():

@@ -13,12 +13,12 @@ the orders they name (one query per page) join ``touched_buyers``, and the rows 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
 from custsync.connectors.base import Page
 from custsync.records import (
@@ -35,6 +35,7 @@ from custsync.records import (
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.leases import Lease, extend_lease
+from custsync.store.refs import pair_filters
 from custsync.store.state import save_cursor
 
 
@@ -199,10 +200,10 @@ def key_strength(key: str | None) -> int:
 def _stored_keys(conn: Connection, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], BuyerKey]:
     o = schema.orders
     found: dict[tuple[str, ...], BuyerKey] = {}
-    for chunk in _chunks(keys, 400):
+    for where in pair_filters(o.c.account_id, o.c.order_id, [(k[0], k[1]) for k in keys]):
         rows = conn.execute(
             select(o.c.account_id, o.c.order_id, o.c.buyer_key).where(
-                tuple_(o.c.account_id, o.c.order_id).in_(chunk), o.c.buyer_key.is_not(None)
+                where, o.c.buyer_key.is_not(None)
             )
         )
         for account_id, order_id, buyer_key in rows:
@@ -216,12 +217,13 @@ def _existing(
     cols = [table.c.account_id, *(table.c[name] for name in id_columns)]
     time_col = table.c.updated_at if "updated_at" in table.c else table.c.source_hash
     found: dict[tuple[str, ...], tuple[str, datetime]] = {}
-    for chunk in _chunks(keys, 400):
-        rows = conn.execute(
-            select(*cols, table.c.source_hash, time_col).where(tuple_(*cols).in_(chunk))
-        )
-        for row in rows:
-            found[tuple(row[: len(cols)])] = (row[-2], row[-1])
+    wanted = set(keys)
+    first = table.c[id_columns[0]]  # by account and first id column: the primary key's prefix
+    for where in pair_filters(table.c.account_id, first, [(k[0], k[1]) for k in keys]):
+        for row in conn.execute(select(*cols, table.c.source_hash, time_col).where(where)):
+            key = tuple(row[: len(cols)])
+            if key in wanted:
+                found[key] = (row[-2], row[-1])
     return found
 
 
@@ -229,8 +231,9 @@ def _replace_lines(conn: Connection, fresh: Sequence[Order]) -> None:
     if not fresh:
         return
     lines = schema.order_lines
-    for chunk in _chunks([(o.account_id, o.order_id) for o in fresh], 400):
-        conn.execute(delete(lines).where(tuple_(lines.c.account_id, lines.c.order_id).in_(chunk)))
+    pairs = [(o.account_id, o.order_id) for o in fresh]
+    for where in pair_filters(lines.c.account_id, lines.c.order_id, pairs):
+        conn.execute(delete(lines).where(where))
     rows = [
         {
             "account_id": order.account_id,
@@ -292,10 +295,10 @@ def _buyers_of_orders(
         return set()
     o = schema.orders
     found: set[tuple[AccountId, BuyerKey]] = set()
-    for chunk in _chunks(keys, 400):
+    for where in pair_filters(o.c.account_id, o.c.order_id, keys):
         rows = conn.execute(
             select(o.c.account_id, o.c.buyer_key)
-            .where(tuple_(o.c.account_id, o.c.order_id).in_(chunk), o.c.buyer_key.is_not(None))
+            .where(where, o.c.buyer_key.is_not(None))
             .distinct()
         )
         found |= {(AccountId(a), BuyerKey(k)) for a, k in rows}
@@ -340,8 +343,3 @@ def _write_rejects(
     ]
     if rows:
         conn.execute(insert(schema.rejects), rows)
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
