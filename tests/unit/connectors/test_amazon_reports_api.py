@@ -12,6 +12,7 @@ import respx
 from connector_fakes import SP_API, FakeClock, load_api_fixture, make_account
 
 from custsync.connectors.amazon import AmazonConnector
+from custsync.connectors.amazon.client import MAX_GARBLED_RESENDS
 from custsync.connectors.amazon.reports_api import (
     CREATE_REPORT_QUOTA,
     DOCUMENTS_PATH,
@@ -291,12 +292,19 @@ def test_json_of_the_wrong_shape_is_a_payload_error_at_once(
     assert route.call_count == 1
 
 
-def test_a_garbled_answer_to_create_report_is_not_sent_again(
+def test_a_garbled_answer_to_create_report_is_sent_again_a_bounded_number_of_times(
     connector: AmazonConnector, router: respx.MockRouter
 ) -> None:
+    """Asking again only leaves the lost report unread; it never loses or doubles data."""
+    garbled = httpx.Response(202, content=b'{"reportId": "R')
     route = router.post(f"{SP_API}{REPORTS_PATH}").mock(
-        return_value=httpx.Response(202, content=b'{"reportId": "R')
+        side_effect=[garbled, httpx.Response(202, json={"reportId": "R2"})]
     )
-    with pytest.raises(PayloadError):
+    assert api_of(connector).create_report("T", ["ATVPDKIKX0DER"], START, END) == "R2"
+    assert route.call_count == 2
+    assert connector.stats.snapshot()["createReport"].retries == 1
+    route.side_effect = None
+    route.return_value = garbled
+    with pytest.raises(PayloadError, match="createReport"):
         api_of(connector).create_report("T", ["ATVPDKIKX0DER"], START, END)
-    assert route.call_count == 1  # a POST is not repeated: it could create a second report
+    assert route.call_count == 2 + 1 + MAX_GARBLED_RESENDS

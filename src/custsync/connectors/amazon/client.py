@@ -24,7 +24,7 @@ from custsync.errors import PayloadError
 from custsync.settings import AmazonAccount
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-MAX_GARBLED_RESENDS = 2  # a GET whose 200 body is not JSON is sent again (idempotent)
+MAX_GARBLED_RESENDS = 2  # a GET (or repeatable POST) whose 200 body is not JSON is sent again
 
 _log: structlog.typing.FilteringBoundLogger = structlog.get_logger()
 
@@ -67,9 +67,20 @@ class SpApiClient:
         """GET ``path`` under ``quota`` and parse the body as ``model``."""
         return self._call("GET", model, path, quota=quota, params=params)
 
-    def post(self, model: type[ModelT], path: str, *, quota: Quota, body: object) -> ModelT:
-        """POST ``body`` as JSON to ``path`` under ``quota`` and parse the answer as ``model``."""
-        return self._call("POST", model, path, quota=quota, body=body)
+    def post(
+        self,
+        model: type[ModelT],
+        path: str,
+        *,
+        quota: Quota,
+        body: object,
+        is_repeatable: bool = False,
+    ) -> ModelT:
+        """POST ``body`` as JSON to ``path`` under ``quota`` and parse the answer as ``model``.
+
+        ``is_repeatable``: sending it twice does no harm (``createReport``: the report whose
+        answer was lost is never read), so an answer cut short is asked for again."""
+        return self._call("POST", model, path, quota=quota, body=body, is_repeatable=is_repeatable)
 
     def download(self, url: str, *, quota: Quota) -> bytes:
         """GET a presigned URL (a report document): no SP-API token, the bytes as sent."""
@@ -85,8 +96,9 @@ class SpApiClient:
         quota: Quota,
         params: Mapping[str, str] | None = None,
         body: object = None,
+        is_repeatable: bool = False,
     ) -> ModelT:
-        resends = MAX_GARBLED_RESENDS if method == "GET" else 0
+        resends = MAX_GARBLED_RESENDS if method == "GET" or is_repeatable else 0
         while True:
             response = self._http.request(
                 method,

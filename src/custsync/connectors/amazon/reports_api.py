@@ -65,7 +65,11 @@ class ReportsApi:
             "dataEndTime": iso_z(end),
         }
         created = self._client.post(
-            CreateReportResponse, REPORTS_PATH, quota=CREATE_REPORT_QUOTA, body=body
+            CreateReportResponse,
+            REPORTS_PATH,
+            quota=CREATE_REPORT_QUOTA,
+            body=body,
+            is_repeatable=True,  # a report whose id was lost is never read
         )
         return created.report_id
 
