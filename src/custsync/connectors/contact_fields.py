@@ -7,6 +7,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from custsync.lexicon import SURNAME_PARTICLES
+
 FIELDS = (
     "external_id",
     "first_name",
@@ -75,27 +77,6 @@ def auto_field(header: str) -> str | None:
 
 
 FIELDS_FOLDED = {_fold(name): name for name in FIELDS}
-_PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "la",
-        "le",
-        "du",
-        "da",
-        "dos",
-        "das",
-        "di",
-        "st",
-        "ter",
-        "ten",
-    ]
-)
 
 
 def split_full_name(full: str) -> tuple[str | None, str | None]:
@@ -108,7 +89,7 @@ def split_full_name(full: str) -> tuple[str | None, str | None]:
     if len(words) < 2:
         return (words[0] if words else None), None
     start = len(words) - 1
-    while start > 1 and words[start - 1].casefold() in _PARTICLES:
+    while start > 1 and words[start - 1].casefold() in SURNAME_PARTICLES:
         start -= 1
     return " ".join(words[:start]), " ".join(words[start:])
 

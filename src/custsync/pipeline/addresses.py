@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from custsync.pipeline.lexicon import STATES, STREET_WORDS, UNIT_WORDS
+from custsync.lexicon import STATES, STREET_WORDS, UNIT_WORDS
 from custsync.pipeline.normalize import fold, normalize_country
 
 _HOUSE_NUMBER = re.compile(r"^\d{1,6}[a-z]?$")

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from custsync.lexicon import SUFFIXES
 from custsync.pipeline.facts import ContactFact, OrderFact
-from custsync.pipeline.lexicon import SUFFIXES
 from custsync.pipeline.normalize import EmailKind, email_kind, normalize_name, words
 from custsync.records import BuyerInfo
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from custsync.pipeline.lexicon import (
+from custsync.lexicon import (
     COUNTRIES,
     FORMAL_NAMES,
     HONORIFICS,

@@ -13,9 +13,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from custsync.lexicon import FORMAL_NAMES, STREET_WORDS
 from custsync.pipeline.addresses import PostalAddress, normalize_address
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
-from custsync.pipeline.lexicon import FORMAL_NAMES, STREET_WORDS
 from custsync.pipeline.normalize import (
     EmailKind,
     PersonName,

@@ -142,9 +142,8 @@ def test_document_without_compression_is_read_as_is(
     assert "x-amz-access-token" not in download.calls.last.request.headers
 
 
-def test_gzip_document_is_decompressed(
-    connector: AmazonConnector, router: respx.MockRouter
-) -> None:
+def _gzip_document(router: respx.MockRouter, content: bytes) -> None:
+    """Document D1, said to be gzip, whose download holds ``content``."""
     router.get(f"{SP_API}{DOCUMENTS_PATH}/D1").mock(
         return_value=httpx.Response(
             200,
@@ -155,28 +154,20 @@ def test_gzip_document_is_decompressed(
             },
         )
     )
-    router.get("https://s3.example/d1").mock(
-        return_value=httpx.Response(200, content=gzip.compress("x\ty\nü\t1\n".encode()))
-    )
+    router.get("https://s3.example/d1").mock(return_value=httpx.Response(200, content=content))
+
+
+def test_gzip_document_is_decompressed(
+    connector: AmazonConnector, router: respx.MockRouter
+) -> None:
+    _gzip_document(router, gzip.compress("x\ty\nü\t1\n".encode()))
     assert api_of(connector).fetch_document("D1").decode() == "x\ty\nü\t1\n"
 
 
 def test_broken_gzip_is_a_payload_error(
     connector: AmazonConnector, router: respx.MockRouter
 ) -> None:
-    router.get(f"{SP_API}{DOCUMENTS_PATH}/D1").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "reportDocumentId": "D1",
-                "url": "https://s3.example/d1",
-                "compressionAlgorithm": "GZIP",
-            },
-        )
-    )
-    router.get("https://s3.example/d1").mock(
-        return_value=httpx.Response(200, content=b"\x1f\x8bnope")
-    )
+    _gzip_document(router, b"\x1f\x8bnope")
     with pytest.raises(PayloadError, match="broken gzip"):
         api_of(connector).fetch_document("D1")
 

@@ -99,6 +99,9 @@ def test_bad_maps_are_refused_with_the_reason(tmp_path: Path) -> None:
 def test_names_and_handles_normalize() -> None:
     assert split_full_name("Mary Ann Smith") == ("Mary Ann", "Smith")
     assert split_full_name("Cher") == ("Cher", None)
+    assert split_full_name("Smith, Mary") == ("Mary", "Smith")
+    assert split_full_name("Maria de la Cruz") == ("Maria", "de la Cruz")
+    assert split_full_name("Ahmed bin Zayed") == ("Ahmed", "bin Zayed")  # the shared particles
     assert instagram_handle("@Jane.Doe") == "jane.doe"
     assert instagram_handle("instagram.com/jane_doe?hl=en") == "jane_doe"
     assert instagram_handle("not a handle!") is None

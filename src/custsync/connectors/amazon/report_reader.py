@@ -97,13 +97,9 @@ class ReportReader:
         now: datetime,
         first_start: datetime,
         ceiling: datetime,
-        only_retries: bool = False,
     ) -> Iterator[Page]:
         """Pages from ``cursor`` (see ``read_windows``)."""
-        windows = self.read_windows(
-            cursor, now=now, first_start=first_start, ceiling=ceiling, only_retries=only_retries
-        )
-        for item in windows:
+        for item in self.read_windows(cursor, now=now, first_start=first_start, ceiling=ceiling):
             yield item.page
 
     def read_windows(

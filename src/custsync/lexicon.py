@@ -1,8 +1,9 @@
-"""Word lists the normalizers use: nicknames, honorifics, street words, states, countries.
+"""Word lists for names and addresses: nicknames, honorifics, surname particles, street words,
+states, countries (the normalizers use them, and so does the import to split full names).
 
-Plain data, folded the way ``normalize.fold`` folds (lower case, no accents), so lookups need
-no further work. Lists are deliberately common-case only: an unknown word passes through
-unchanged, which is always safe for matching.
+Plain data, folded the way ``pipeline.normalize.fold`` folds (lower case, no accents), so
+lookups need no further work. Lists are deliberately common-case only: an unknown word passes
+through unchanged, which is always safe for matching.
 """
 
 from __future__ import annotations
