@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from custsync.collector import collector_paused
 from custsync.records import MarketplaceKind
 from custsync.sandbox import ebay_api, shopify_api
 from custsync.sandbox.access import AccessTokens
@@ -44,7 +45,7 @@ from custsync.sandbox.orders import SimOrder
 from custsync.sandbox.quota import Clock, RateLimiter
 from custsync.sandbox.responses import ApiResponse, Transport
 from custsync.sandbox.shopify_api import ShopifySandbox
-from custsync.sandbox.world import World, collector_paused
+from custsync.sandbox.world import World
 
 MARKETPLACES = ("amazon", "shopify", "ebay")
 MAX_BACKFILL_DAYS = 730  # what Amazon keeps, and the most an accounts file accepts

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from custsync.collector import collector_paused
 from custsync.sandbox.catalog import to_money
 from custsync.sandbox.orders import SimOrder, Status
 from custsync.sandbox.people import person_id
-from custsync.sandbox.world import World, collector_paused
+from custsync.sandbox.world import World
 
 PEOPLE_HEADER = ("person_id", "account_id", "marketplace", "buyer_key")
 ORDERS_HEADER = ("order_id", "account_id", "person_id")

@@ -12,11 +12,9 @@ gives the heavy tail of loyal buyers). Person ids therefore follow first purchas
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
 from array import array
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -81,20 +79,6 @@ class World:
         for order in self.iter_orders():
             found.setdefault(order.person.person_id, order.person)
         return found
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a whole world is read in one go (truth, server
-    index): world objects hold no reference cycles, and the collector would rescan every
-    person and order already made, again and again (about 15 % of a million-order truth)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _pick_buyer(

@@ -1,15 +1,17 @@
 """Customer metrics computed set-based in SQL: the same numbers as ``pipeline.metrics``.
 
-One GROUP BY over orders ⋈ buyers per (customer, currency, rate period) gives counts and
-money in integer cents; returned units, negative feedback, accounts and promo codes come from
-one query each. Converting to the base currency multiplies each period's cents by its rate
-(exact decimals), so the result equals summing order by order. A missing rate raises the
-same error ``FxTable`` does, naming the currency and the first date without one.
+Orders are summed per buyer, currency and rate period in integer cents, straight from the
+covering index ``ix_orders_buyer_totals`` (the wide order rows are never read); the buyers'
+sums are added up per customer in one pass.
+Returned units, negative feedback and promo codes come from one small query each (the lines
+through a partial index of those with a code). Converting to the base currency multiplies each
+period's cents by its rate (exact decimals), so the result equals summing order by order. A
+missing rate raises the same error ``FxTable`` does, naming the currency and the first date
+without one.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Integer,
+    String,
     and_,
     bindparam,
     case,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 
+from custsync.collector import collector_paused
 from custsync.pipeline.fx import FxTable
 from custsync.pipeline.metrics import CENT, CurrencyTotal, Metrics
 from custsync.records import AccountId, OrderStatus
@@ -38,17 +42,25 @@ from custsync.store import schema
 from custsync.store.types import UtcDateTime
 
 CANCELLED = OrderStatus.CANCELLED.value
+Rates = Mapping[str, list[tuple[date, Decimal]]]
+_CustomerOf = dict[tuple[str, str | None], str]  # (account, buyer key) → customer
 
 
 @dataclass(slots=True)
 class _Acc:
+    """One customer's sums so far; money in cents, converted money as exact decimals."""
+
     orders: int = 0
     units: int = 0
     spent: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)
-    totals: dict[str, list[Any]] = field(default_factory=dict)
-    first: datetime | None = None
-    last: datetime | None = None
+    totals: dict[str, list[int]] = field(default_factory=dict)  # currency → orders, cents
+    accounts: set[str] = field(default_factory=set)
+    first: Any = None  # as the driver returns it: text on SQLite, datetime on PostgreSQL
+    last: Any = None
+    returned: int = 0
+    negative: int = 0
+    codes: set[str] = field(default_factory=set)
 
 
 def customer_metrics(
@@ -56,41 +68,53 @@ def customer_metrics(
 ) -> dict[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]:
     """Metrics and original-currency totals of every customer with orders."""
     rates = fx.schedule()
-    found: dict[str, _Acc] = defaultdict(_Acc)
-    for row in conn.execute(_money_query(rates)):
-        _add_money(found[row.customer_id], row, fx, rates)
-    extras = _extras(conn)
-    return {cid: _metrics(acc, fx.base_currency, extras, cid) for cid, acc in found.items()}
+    b = schema.buyers
+    with collector_paused():
+        customer_of: _CustomerOf = {
+            (account, key): cid
+            for account, key, cid in conn.execute(
+                select(b.c.account_id, b.c.buyer_key, b.c.customer_id)
+            )
+        }
+        found: dict[str, _Acc] = {}
+        for row in conn.execute(_money_query(rates)):
+            cid = customer_of.get((row[0], row[1]))
+            if cid is not None:
+                acc = found.get(cid)
+                if acc is None:
+                    acc = found[cid] = _Acc()
+                _add_money(acc, row, fx, rates)
+        _add_extras(conn, found, customer_of)
+        return {cid: _metrics(acc, fx.base_currency) for cid, acc in found.items()}
 
 
-def _joined() -> Any:
-    o, b = schema.orders, schema.buyers
-    return o.join(b, and_(b.c.account_id == o.c.account_id, b.c.buyer_key == o.c.buyer_key))
-
-
-def _money_query(rates: Mapping[str, list[tuple[date, Decimal]]]) -> Any:
-    o, b = schema.orders, schema.buyers
+def _money_query(rates: Rates) -> Any:
+    """Per buyer, currency and rate period: orders, units, cents (orders not cancelled) and
+    the first and last time, as stored (text on SQLite, a datetime on PostgreSQL)."""
+    o = schema.orders
     kept = o.c.status != CANCELLED
     period = _period(rates)
+    moment = type_coerce(o.c.purchased_at, String)
     return (
         select(
-            b.c.customer_id,
+            o.c.account_id,
+            o.c.buyer_key,
             o.c.currency,
             period.label("period"),
-            func.sum(case((kept, 1), else_=0)).label("orders"),
-            func.sum(case((kept, o.c.units), else_=0)).label("units"),
-            func.sum(case((kept, type_coerce(o.c.total, Integer)), else_=0)).label("total"),
-            func.sum(case((kept, type_coerce(o.c.discount, Integer)), else_=0)).label("discount"),
-            func.min(case((kept, o.c.purchased_at), else_=None)).label("first_kept"),
-            func.min(o.c.purchased_at).label("first_at"),
-            func.max(o.c.purchased_at).label("last_at"),
+            func.sum(case((kept, 1), else_=0)),
+            func.sum(case((kept, o.c.units), else_=0)),
+            func.sum(case((kept, type_coerce(o.c.total, Integer)), else_=0)),
+            func.sum(case((kept, type_coerce(o.c.discount, Integer)), else_=0)),
+            func.min(case((kept, moment), else_=None)),
+            func.min(moment),
+            func.max(moment),
         )
-        .select_from(_joined())
-        .group_by(b.c.customer_id, o.c.currency, period)
+        .where(o.c.buyer_key.is_not(None))
+        .group_by(o.c.account_id, o.c.buyer_key, o.c.currency, period)
     )
 
 
-def _period(rates: Mapping[str, list[tuple[date, Decimal]]]) -> Any:
+def _period(rates: Rates) -> Any:
     """Which rate applies to an order: the index of the latest ``valid_from`` ≤ its day."""
     o = schema.orders
     whens = []
@@ -102,92 +126,102 @@ def _period(rates: Mapping[str, list[tuple[date, Decimal]]]) -> Any:
     return case(*whens, else_=-1) if whens else literal(-1)
 
 
-def _add_money(
-    acc: _Acc, row: Any, fx: FxTable, rates: Mapping[str, list[tuple[date, Decimal]]]
-) -> None:
-    total, discount = Decimal(int(row.total or 0)) * CENT, Decimal(int(row.discount or 0)) * CENT
-    if row.orders:
-        rate = _rate(row, fx, rates)
-        acc.spent += total * rate
-        acc.discount += discount * rate
-    acc.orders += int(row.orders or 0)
-    acc.units += int(row.units or 0)
-    entry = acc.totals.setdefault(row.currency, [0, Decimal(0), Decimal(0)])
-    entry[0] += int(row.orders or 0)
-    entry[1] += total
-    entry[2] += discount
-    first, last = row.first_at, row.last_at
-    acc.first = first if acc.first is None else min(acc.first, first)
-    acc.last = last if acc.last is None else max(acc.last, last)
+def _add_money(acc: _Acc, row: Any, fx: FxTable, rates: Rates) -> None:
+    account, _, currency, period, orders, units, total, discount, first_kept, first, last = row
+    acc.accounts.add(account)
+    if orders:
+        acc.orders += orders
+        acc.units += units
+        entry = acc.totals.get(currency)
+        if entry is None:
+            entry = acc.totals[currency] = [0, 0, 0]
+        entry[0] += orders
+        entry[1] += total
+        entry[2] += discount
+        if currency == fx.base_currency:
+            acc.spent += total
+            acc.discount += discount
+        else:
+            rate = _rate(currency, period, first_kept, fx, rates)
+            acc.spent += total * rate
+            acc.discount += discount * rate
+    if acc.first is None or first < acc.first:
+        acc.first = first
+    if acc.last is None or last > acc.last:
+        acc.last = last
 
 
-def _rate(row: Any, fx: FxTable, rates: Mapping[str, list[tuple[date, Decimal]]]) -> Decimal:
-    if row.currency == fx.base_currency:
-        return Decimal(1)
-    if row.period < 0:  # raises the missing-rate error with the currency and the date
-        fx.convert(Decimal(1), row.currency, row.first_kept.date())
-    rate: Decimal = rates[row.currency][row.period][1]
+def _rate(currency: str, period: int, first_kept: Any, fx: FxTable, rates: Rates) -> Decimal:
+    if period < 0:  # raises the missing-rate error with the currency and the date
+        fx.convert(Decimal(1), currency, _moment(first_kept).date())
+    rate: Decimal = rates[currency][period][1]
     return rate
 
 
-def _extras(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Per customer: returned units, negative feedbacks, accounts, promo codes."""
-    o, b, r, f = schema.orders, schema.buyers, schema.returns, schema.feedback
+def _moment(value: Any) -> datetime:
+    """A stored time as aware UTC, from SQLite's text or PostgreSQL's datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _add_extras(conn: Connection, found: dict[str, _Acc], customer_of: _CustomerOf) -> None:
+    """Returned units, negative feedbacks and promo codes of each customer in ``found``.
+    Each event's order gives its buyer, ``customer_of`` the customer; the events are read as
+    they are (no grouping in SQL, which would make SQLite walk every order instead)."""
+    o, r, f = schema.orders, schema.returns, schema.feedback
+
+    def of(account: str, key: str | None) -> _Acc | None:
+        cid = customer_of.get((account, key))
+        return None if cid is None else found.get(cid)
+
     on_order = (r.c.account_id == o.c.account_id) & (r.c.order_id == o.c.order_id)
-    extras: dict[str, dict[str, Any]] = defaultdict(lambda: {"codes": set(), "accounts": set()})
-    q = select(b.c.customer_id, func.sum(r.c.qty)).select_from(_joined().join(r, on_order))
-    for cid, qty in conn.execute(q.group_by(b.c.customer_id)):
-        extras[cid]["returned"] = int(qty or 0)
+    q = select(o.c.account_id, o.c.buyer_key, r.c.qty).select_from(r.join(o, on_order))
+    for account, key, qty in conn.execute(q):
+        if acc := of(account, key):
+            acc.returned += qty
     on_feedback = (f.c.account_id == o.c.account_id) & (f.c.order_id == o.c.order_id)
-    q = select(b.c.customer_id, func.count()).select_from(_joined().join(f, on_feedback))
-    for cid, n in conn.execute(q.where(f.c.rating <= 2).group_by(b.c.customer_id)):
-        extras[cid]["negative"] = int(n)
-    q = select(b.c.customer_id, o.c.account_id).select_from(_joined()).distinct()
-    for cid, account in conn.execute(q):
-        extras[cid]["accounts"].add(account)
-    _codes(conn, extras)
-    return extras
+    q = select(o.c.account_id, o.c.buyer_key).select_from(f.join(o, on_feedback))
+    for account, key in conn.execute(q.where(f.c.rating <= 2)):
+        if acc := of(account, key):
+            acc.negative += 1
+    for account, key, codes in _codes(conn):
+        if acc := of(account, key):
+            acc.codes.update(codes.split(";"))
 
 
-def _codes(conn: Connection, extras: dict[str, dict[str, Any]]) -> None:
-    o, b, lines, uses = schema.orders, schema.buyers, schema.order_lines, schema.promo_uses
+def _codes(conn: Connection) -> list[tuple[str, str | None, str]]:
+    """(account, buyer, codes) of the order lines with a promo code and of the promo uses,
+    on orders not cancelled; a line's codes are joined by ``;``."""
+    o, lines, uses = schema.orders, schema.order_lines, schema.promo_uses
     kept = o.c.status != CANCELLED
     on_line = (lines.c.account_id == o.c.account_id) & (lines.c.order_id == o.c.order_id)
     q = (
-        select(b.c.customer_id, lines.c.promo_codes)
-        .select_from(_joined().join(lines, on_line))
+        select(o.c.account_id, o.c.buyer_key, lines.c.promo_codes)
+        .select_from(lines.join(o, on_line))
         .where(kept, lines.c.promo_codes != "")
-        .distinct()
     )
-    for cid, text in conn.execute(q):
-        extras[cid]["codes"].update(text.split(";"))
     on_use = (uses.c.account_id == o.c.account_id) & (uses.c.order_id == o.c.order_id)
-    q = select(b.c.customer_id, uses.c.code).select_from(_joined().join(uses, on_use)).where(kept)
-    for cid, code in conn.execute(q.distinct()):
-        extras[cid]["codes"].add(code)
+    used = select(o.c.account_id, o.c.buyer_key, uses.c.code).select_from(uses.join(o, on_use))
+    return [*conn.execute(q), *conn.execute(used.where(kept))]
 
 
-def _metrics(
-    acc: _Acc, base: str, extras: dict[str, dict[str, Any]], cid: str
-) -> tuple[Metrics, tuple[CurrencyTotal, ...]]:
-    more = extras.get(cid, {"codes": set(), "accounts": set()})
+def _metrics(acc: _Acc, base: str) -> tuple[Metrics, tuple[CurrencyTotal, ...]]:
     metrics = Metrics(
         orders=acc.orders,
         units=acc.units,
-        amount_spent=acc.spent.quantize(CENT),
+        amount_spent=(acc.spent * CENT).quantize(CENT),
         currency=base,
-        discount_received=acc.discount.quantize(CENT),
-        promo_codes=tuple(sorted(more["codes"])),
-        negative_feedbacks=more.get("negative", 0),
-        returned_units=more.get("returned", 0),
-        seller_accounts=tuple(sorted(AccountId(a) for a in more["accounts"])),
-        first_order_at=acc.first,
-        last_order_at=acc.last,
+        discount_received=(acc.discount * CENT).quantize(CENT),
+        promo_codes=tuple(sorted(acc.codes)),
+        negative_feedbacks=acc.negative,
+        returned_units=acc.returned,
+        seller_accounts=tuple(sorted(AccountId(a) for a in acc.accounts)),
+        first_order_at=_moment(acc.first),
+        last_order_at=_moment(acc.last),
     )
     totals = tuple(
-        CurrencyTotal(currency, n, spent.quantize(CENT), off.quantize(CENT))
-        for currency, (n, spent, off) in sorted(acc.totals.items())
-        if n
+        CurrencyTotal(currency, n, Decimal(cents) * CENT, Decimal(off) * CENT)
+        for currency, (n, cents, off) in sorted(acc.totals.items())
     )
     return metrics, totals
 

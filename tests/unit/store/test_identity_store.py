@@ -385,6 +385,19 @@ def test_set_based_metrics_equal_the_per_customer_ones(store: Store) -> None:
         assert [(t.currency, t.orders, t.amount_spent) for t in money] == stored
 
 
+def test_set_based_metrics_name_the_first_order_without_a_rate(store: Store) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.metrics_sql import customer_metrics
+
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    fx = FxTable.from_rates("USD", [])  # without the rates, EUR orders cannot be priced
+    missing = pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05")
+    with store.engine.connect() as conn, missing:
+        customer_metrics(conn, fx)
+
+
 def test_new_rates_reprice_every_customer_without_touching_identities(store: Store) -> None:
     from custsync.curation import set_rates
 
