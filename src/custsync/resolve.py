@@ -48,6 +48,7 @@ from custsync.store.identity import (
     sure_link_counts,
 )
 from custsync.store.identity_keys import (
+    clear_keys,
     key_counts,
     key_members,
     load_profiles,
@@ -113,7 +114,7 @@ def _store_keys(
     new = {ref: blocking_keys(p) | stat_keys(p) for ref, p in fresh.items()}
     moved = {key for ref in new for key in new[ref].symmetric_difference(old.get(ref, set()))}
     before = key_counts(conn, moved)
-    replace_keys(conn, new)
+    replace_keys(conn, new, old)
     after = key_counts(conn, moved)
     total = params.get(TOTAL_PARAM, 0)
     reweighed: list[str] = []
@@ -274,8 +275,8 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
             facts = facts if len(facts) <= KEEP_FACTS else None
     blocking = {ref: blocking_keys(p) for ref, p in profiles.items()}
     keys = {ref: blocking[ref] | stat_keys(p) for ref, p in profiles.items()}
-    conn.execute(delete(schema.identity_keys))
-    replace_keys(conn, keys, fresh=True)
+    clear_keys(conn)
+    replace_keys(conn, keys)
     counts: dict[str, int] = {}
     for held in keys.values():
         for key in held:

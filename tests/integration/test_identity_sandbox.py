@@ -110,6 +110,10 @@ def test_syncing_in_steps_ends_where_one_full_rebuild_does(
     assert _memberships(steps) == _memberships(full)
     assert _table(steps, schema.identity_links) == _table(full, schema.identity_links)
     assert _table(steps, schema.identity_keys) == _table(full, schema.identity_keys)
+    counts = _table(steps, schema.identity_key_counts)
+    assert counts == _table(full, schema.identity_key_counts)
+    held = Counter(row[0] for row in _table(full, schema.identity_keys))
+    assert counts == sorted(held.items())
 
 
 def _memberships(store: Store) -> dict[frozenset[tuple[str, str]], tuple[object, ...]]:

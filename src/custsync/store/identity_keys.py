@@ -1,9 +1,11 @@
 """Identity keys and profiles in the store: which buyers hold which blocking or frequency key
-(``identity_keys``) and each buyer's stored profile (``buyers.profile``)."""
+(``identity_keys``), how many hold each (``identity_key_counts``, kept with the keys so that
+a weight is one lookup, not a count over every holder) and each buyer's stored profile
+(``buyers.profile``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 
 from sqlalchemy import Connection, delete, func, select
@@ -39,26 +41,60 @@ def stored_keys(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, 
     return found
 
 
+def clear_keys(conn: Connection) -> None:
+    """Forget every buyer's keys and their counts (a full run stores them anew)."""
+    conn.execute(delete(schema.identity_keys))
+    conn.execute(delete(schema.identity_key_counts))
+
+
 def replace_keys(
-    conn: Connection, keys: Mapping[BuyerRef, Collection[str]], *, fresh: bool = False
+    conn: Connection,
+    keys: Mapping[BuyerRef, Collection[str]],
+    old: Mapping[BuyerRef, Collection[str]] | None = None,
 ) -> None:
-    """Store each buyer's keys instead of its old ones (``fresh``: the table is empty)."""
+    """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
+    ``None``: the tables are empty, after ``clear_keys``), and keep the counts with them."""
     k = schema.identity_keys
-    for where in [] if fresh else pair_filters(k.c.account_id, k.c.buyer_key, keys):
+    for where in [] if old is None else pair_filters(k.c.account_id, k.c.buyer_key, keys):
         conn.execute(delete(k).where(where))
     rows = [(key, ref[0], ref[1]) for ref in sorted(keys) for key in sorted(keys[ref])]
     statement = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
-    if conn.dialect.name == "sqlite":
-        statement = statement.replace("%s", "?")
     for chunk in chunks(rows, 20000):
-        conn.exec_driver_sql(statement, list(chunk))
+        conn.exec_driver_sql(_placeholders(conn, statement), list(chunk))
+    moves: Counter[str] = Counter(key for held in keys.values() for key in held)
+    moves.subtract(key for held in (old or {}).values() for key in held)
+    _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
+
+
+def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> None:
+    """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
+    rows = sorted(moves.items())
+    if is_empty:
+        statement = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
+    else:
+        statement = (
+            "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE "
+            "SET holders = identity_key_counts.holders + excluded.holders"
+        )
+    for chunk in chunks(rows, 20000):
+        conn.exec_driver_sql(_placeholders(conn, statement), list(chunk))
+    gone = [key for key, n in rows if n < 0]
+    c = schema.identity_key_counts
+    for chunk in chunks(gone):
+        conn.execute(delete(c).where(c.c.key.in_(chunk), c.c.holders <= 0))
+
+
+def _placeholders(conn: Connection, statement: str) -> str:
+    return statement.replace("%s", "?") if conn.dialect.name == "sqlite" else statement
 
 
 def key_counts(conn: Connection, keys: Collection[str]) -> dict[str, int]:
-    k = schema.identity_keys
+    """How many buyers hold each of ``keys`` (keys nobody holds are left out)."""
+    c = schema.identity_key_counts
     counts: dict[str, int] = {}
     for chunk in chunks(sorted(keys)):
-        query = select(k.c.key, func.count()).where(k.c.key.in_(chunk)).group_by(k.c.key)
+        query = select(c.c.key, c.c.holders).where(c.c.key.in_(chunk))
         counts.update({key: int(n) for key, n in conn.execute(query)})
     return counts
 

@@ -279,6 +279,14 @@ identity_keys = Table(
     Index("ix_identity_keys_buyer", "account_id", "buyer_key"),
 )
 
+# How many buyers hold each key, kept with ``identity_keys`` (frequency weights read it).
+identity_key_counts = Table(
+    "identity_key_counts",
+    metadata,
+    Column("key", KEY, primary_key=True),
+    Column("holders", Integer, nullable=False),
+)
+
 # Learnt identity parameters: the buyer-count state and each account's name policy.
 identity_params = Table(
     "identity_params",

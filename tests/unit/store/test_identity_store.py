@@ -125,13 +125,21 @@ def _snapshot(store: Store) -> dict[str, object]:
             for r in conn.execute(select(schema.identity_links))
         )
         keys = sorted(tuple(r) for r in conn.execute(select(schema.identity_keys)))
+        counts = sorted(tuple(r) for r in conn.execute(select(schema.identity_key_counts)))
         customers = sorted(
             (r.orders, r.amount_spent, r.name, r.seller_accounts)
             for r in conn.execute(
                 select(schema.customers).where(schema.customers.c.merged_into.is_(None))
             )
         )
-    return {"groups": _groups(store), "links": links, "keys": keys, "customers": customers}
+    groups = _groups(store)
+    return {
+        "groups": groups,
+        "links": links,
+        "keys": keys,
+        "counts": counts,
+        "customers": customers,
+    }
 
 
 ANN = frozenset({"ann@marketplace.amazon.com", "1001", "1002", "weak:aaaa"})
