@@ -35,7 +35,7 @@ def _facts_for(conn: Connection, refs: Sequence[BuyerRef]) -> Iterator[BuyerFact
     rows = [
         row
         for where in pair_filters(o.c.account_id, o.c.buyer_key, refs)
-        for row in conn.execute(select(o).where(where)).mappings()
+        for row in conn.execute(select(*_FACT_COLUMNS).where(where)).mappings()
     ]
     rows.sort(key=lambda r: (r["purchased_at"], r["order_id"]))  # the latest order names
     order_keys = [(r["account_id"], r["order_id"]) for r in rows]
@@ -65,7 +65,7 @@ def load_all_facts(conn: Connection) -> Iterator[BuyerFacts]:
     contacts = _all_contacts(conn)
     o = schema.orders
     query = (
-        select(o)
+        select(*_FACT_COLUMNS)
         .where(o.c.buyer_key.is_not(None))
         .order_by(o.c.account_id, o.c.buyer_key, o.c.purchased_at, o.c.order_id)
     )
@@ -138,6 +138,12 @@ def _contacts_where(
         info = BuyerInfo(**{name: r[name] for name in schema.BUYER_FIELDS})
         found[ref] = (ContactFact(ref[0], ref[1], info, r["imported_at"]),)
     return found
+
+
+# what an order says of its buyer: everything but the stored payload and its bookkeeping
+_FACT_COLUMNS = tuple(
+    c for c in schema.orders.c if c.name not in {"source", "source_hash", "ingested_at"}
+)
 
 
 def _order_fact(r: Any, codes: frozenset[str], returned: int, negative: int) -> OrderFact:
