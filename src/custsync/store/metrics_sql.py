@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -159,8 +159,10 @@ def _rate(currency: str, period: int, first_kept: Any, fx: FxTable, rates: Rates
 
 
 def _moment(value: Any) -> datetime:
-    """A stored time as aware UTC, from SQLite's text or PostgreSQL's datetime."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    """A stored time as aware UTC, from SQLite's text (naive UTC) or PostgreSQL's datetime."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    moment: datetime = value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -215,13 +217,15 @@ def _metrics(acc: _Acc, base: str) -> tuple[Metrics, tuple[CurrencyTotal, ...]]:
         promo_codes=tuple(sorted(acc.codes)),
         negative_feedbacks=acc.negative,
         returned_units=acc.returned,
-        seller_accounts=tuple(sorted(AccountId(a) for a in acc.accounts)),
+        seller_accounts=cast(tuple[AccountId, ...], tuple(sorted(acc.accounts))),
         first_order_at=_moment(acc.first),
         last_order_at=_moment(acc.last),
     )
     totals = tuple(
-        CurrencyTotal(currency, n, Decimal(cents) * CENT, Decimal(off) * CENT)
-        for currency, (n, cents, off) in sorted(acc.totals.items())
+        [
+            CurrencyTotal(currency, n, Decimal(cents) * CENT, Decimal(off) * CENT)
+            for currency, (n, cents, off) in sorted(acc.totals.items())
+        ]
     )
     return metrics, totals
 

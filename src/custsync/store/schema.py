@@ -216,7 +216,7 @@ buyers = Table(
     *_buyer_columns(),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("profile", Text),  # normalized identity data (JSON), see pipeline.profiles
-    Index("ix_buyers_customer", "customer_id"),
+    Index("ix_buyers_customer", "customer_id", "account_id", "buyer_key"),  # covers buyer refs
     Index("ix_buyers_updated_at", "updated_at"),
 )
 

@@ -1,4 +1,5 @@
-"""metrics indexes: orders covered for the per-buyer sums, order lines with a promo code
+"""metrics indexes: orders covered for the per-buyer sums, order lines with a promo code,
+buyers covered for their customer
 
 Revision ID: 0008
 Revises: 0007
@@ -30,9 +31,13 @@ def upgrade() -> None:
         sqlite_where=HAS_PROMO,
         postgresql_where=HAS_PROMO,
     )
+    op.drop_index("ix_buyers_customer", table_name="buyers")
+    op.create_index("ix_buyers_customer", "buyers", ["customer_id", "account_id", "buyer_key"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_buyers_customer", table_name="buyers")
+    op.create_index("ix_buyers_customer", "buyers", ["customer_id"])
     op.drop_index("ix_order_lines_promo", table_name="order_lines")
     op.create_index("ix_orders_buyer", "orders", ["account_id", "buyer_key"], unique=False)
     op.drop_index("ix_orders_buyer_totals", table_name="orders")
