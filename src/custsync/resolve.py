@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy import Connection, delete
 
@@ -274,13 +275,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
             facts[found.ref] = found
             facts = facts if len(facts) <= KEEP_FACTS else None
     blocking = {ref: blocking_keys(p) for ref, p in profiles.items()}
-    keys = {ref: blocking[ref] | stat_keys(p) for ref, p in profiles.items()}
-    clear_keys(conn)
-    replace_keys(conn, keys)
-    counts: dict[str, int] = {}
-    for held in keys.values():
-        for key in held:
-            counts[key] = counts.get(key, 0) + 1
+    counts = _store_all_keys(conn, profiles, blocking)
     params[TOTAL_PARAM] = key_state(len(profiles))
     members = block_members(blocking)
     strict, tolerant = find_links_both(
@@ -296,6 +291,23 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     overrides = fold_overrides(load_overrides(conn))
     clusters = cluster(profiles, links, overrides)
     return Resolution(tuple(sorted(profiles)), clusters, profiles, facts)
+
+
+def _store_all_keys(
+    conn: Connection,
+    profiles: dict[BuyerRef, BuyerProfile],
+    blocking: dict[BuyerRef, frozenset[str]],
+) -> dict[str, int]:
+    """Store every buyer's blocking and frequency keys anew; returns how many hold each."""
+    stats = {ref: stat_keys(p) for ref, p in profiles.items()}
+    clear_keys(conn)
+    replace_keys(conn, blocking)
+    replace_keys(conn, stats)  # the two kinds of key never collide
+    counts: dict[str, int] = {}
+    for held in chain(blocking.values(), stats.values()):
+        for key in held:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _learn_policy(links: Iterable[Link], accounts: set[str], params: dict[str, int]) -> set[str]:

@@ -8,6 +8,7 @@ re-deriving them from their orders; ``profile_from_json(profile_to_json(p)) == p
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -156,7 +157,7 @@ def blocking_keys(profile: BuyerProfile) -> frozenset[str]:
         keys |= _address_keys(address)
     for name in profile.names:
         keys |= _name_keys(name, profile.addresses)
-    return frozenset(bounded_key(key) for key in keys)
+    return _stored(keys)
 
 
 def _compact(text: str) -> str:
@@ -200,7 +201,13 @@ def stat_keys(profile: BuyerProfile) -> frozenset[str]:
         keys |= {f"S:{a.country}|{word}"} if word else set()
         keys |= {f"C:{a.country}|{_compact(a.city)}"} if a.city else set()
         keys |= {f"X:{a.extra}"} if a.extra else set()
-    return frozenset(bounded_key(key) for key in keys)
+    return _stored(keys)
+
+
+def _stored(keys: Collection[str]) -> frozenset[str]:
+    """Keys as stored, each spelling one shared string: a full run holds every buyer's keys
+    at once, and most keys (a city, a common name) are held by many buyers."""
+    return frozenset(sys.intern(bounded_key(key)) for key in keys)
 
 
 # ---------------------------------------------------------------- storage

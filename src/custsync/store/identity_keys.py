@@ -6,7 +6,9 @@ a weight is one lookup, not a count over every holder) and each buyer's stored p
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from itertools import islice
+from typing import TypeVar
 
 from sqlalchemy import Connection, delete, func, select
 
@@ -16,6 +18,8 @@ from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.identity import chunks
 from custsync.store.refs import pair_filters
+
+T = TypeVar("T")
 
 
 def load_profiles(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, BuyerProfile]:
@@ -53,14 +57,15 @@ def replace_keys(
     old: Mapping[BuyerRef, Collection[str]] | None = None,
 ) -> None:
     """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
-    ``None``: the tables are empty, after ``clear_keys``), and keep the counts with them."""
+    ``None``: neither these buyers nor these keys are stored yet, as after ``clear_keys``),
+    and keep the counts with them. Rows are written in batches, never all held at once."""
     k = schema.identity_keys
     for where in [] if old is None else pair_filters(k.c.account_id, k.c.buyer_key, keys):
         conn.execute(delete(k).where(where))
-    rows = [(key, ref[0], ref[1]) for ref in sorted(keys) for key in sorted(keys[ref])]
+    rows = ((key, ref[0], ref[1]) for ref in sorted(keys) for key in sorted(keys[ref]))
     statement = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
-    for chunk in chunks(rows, 20000):
-        conn.exec_driver_sql(_placeholders(conn, statement), list(chunk))
+    for batch in _batched(rows, 20000):
+        conn.exec_driver_sql(_placeholders(conn, statement), batch)
     moves: Counter[str] = Counter(key for held in keys.values() for key in held)
     moves.subtract(key for held in (old or {}).values() for key in held)
     _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
@@ -83,6 +88,12 @@ def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> Non
     c = schema.identity_key_counts
     for chunk in chunks(gone):
         conn.execute(delete(c).where(c.c.key.in_(chunk), c.c.holders <= 0))
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _placeholders(conn: Connection, statement: str) -> str:
