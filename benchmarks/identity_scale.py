@@ -1,5 +1,7 @@
-"""Identity and metrics at scale: a full rebuild of a 1M-order world, an incremental sync of
-1,000 new orders into it, and the metrics aggregation against DuckDB on the same rows.
+"""Identity and metrics at scale: a full rebuild of a 1M-order world, incremental syncs of
+1,000 new orders each into it (``--batches``, one after the other: a batch costs more when a
+common name or place crosses a power of two and its weight moves), and the metrics
+aggregation against DuckDB on the same rows.
 
 The world's Amazon orders (the world's Shopify and eBay orders have no connector yet and are
 left out) are rendered in the Orders API shape and mapped by the Amazon connector (no server:
@@ -9,7 +11,8 @@ SQLite/DuckDB ratio. ``--db PATH`` keeps the stored orders (and nothing else) in
 ``--reuse`` starts the next run from the same state without storing them again; the rebuilds
 run on a copy.
 
-    python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--db PATH [--reuse]]
+    python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
+                                        [--db PATH [--reuse]]
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def ingest(store: Store, orders: Iterable[Order], at: datetime = NOW) -> set[tup
         page = pages.setdefault(order.account_id, [])
         page.append(order)
         if len(page) >= PAGE:
-            touched |= _write(store, page)
+            touched |= _write(store, page, at)
             page.clear()
     for page in pages.values():
         if page:
@@ -98,7 +101,8 @@ def timed(label: str, step: Callable[[], T]) -> T:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the world")
-    parser.add_argument("--new", type=int, default=1000, help="new Amazon orders to sync")
+    parser.add_argument("--new", type=int, default=1000, help="new Amazon orders per sync")
+    parser.add_argument("--batches", type=int, default=3, help="syncs of --new orders each")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temp)")
     parser.add_argument(
         "--reuse",
@@ -109,13 +113,20 @@ def main() -> int:
     if args.reuse and (args.db is None or not args.db.is_file()):
         parser.error("--reuse needs --db naming a file an earlier run stored")
     with tempfile.TemporaryDirectory(dir=args.db.parent if args.db else None) as tmp:
-        run(args.orders, args.new, args.db or Path(tmp) / "world.db", Path(tmp), reuse=args.reuse)
+        run(
+            args.orders,
+            [args.new] * args.batches,
+            args.db or Path(tmp) / "world.db",
+            Path(tmp),
+            reuse=args.reuse,
+        )
     return 0
 
 
-def run(count: int, new: int, db: Path, tmp: Path, *, reuse: bool) -> None:
+def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> None:
     """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
     same state); the rebuilds run on a copy of it."""
+    new = sum(batches)
     world = World(seed=7, order_count=count + 2 * new)  # room for ``new`` Amazon orders
     fresh: list[Order] = []
 
@@ -147,16 +158,24 @@ def run(count: int, new: int, db: Path, tmp: Path, *, reuse: bool) -> None:
         "full rebuild: identities and customers",
         lambda: rebuild_customers(store, None, base_currency="USD", now=NOW + DAY),
     )
+    start = 0
+    for number, size in enumerate(batches, start=1):
+        sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
+        start += size
+    compare_metrics(store, tmp)
+
+
+def sync_batch(store: Store, orders: list[Order], number: int, *, at: datetime) -> None:
+    """One day's sync: store ``orders``, then refresh the customers they touched."""
     touched = timed(
-        f"sync {len(fresh)} new orders: store the pages",
-        lambda: ingest(store, fresh, at=NOW + 2 * DAY),  # the next day's sync
+        f"sync {number}, {len(orders)} new orders: store the pages",
+        lambda: ingest(store, orders, at=at),
     )
     refs = {(AccountId(a), BuyerKey(k)) for a, k in touched}
     timed(
-        f"sync {len(fresh)} new orders: incremental rebuild",
-        lambda: rebuild_customers(store, refs, base_currency="USD", now=NOW + 2 * DAY),
+        f"sync {number}, {len(orders)} new orders: incremental rebuild",
+        lambda: rebuild_customers(store, refs, base_currency="USD", now=at),
     )
-    compare_metrics(store, tmp)
 
 
 def _count(store: Store, table: str) -> int:
