@@ -11,7 +11,8 @@ rare. Conflicting first names are what keeps a household apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -23,10 +24,10 @@ MAX_TYPO_EDITS = 2  # first names further apart are two names, however alike the
 CONFLICT_WEIGHT = -8.0
 TOLERANT_CONFLICT_WEIGHT = -2.0  # where the data's first names are often wrong (see scoring)
 _LONG = 8
+_CACHED_PAIRS = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class NameMatch:
+class NameMatch(NamedTuple):
     weight: float
     note: str
     is_conflict: bool
@@ -42,43 +43,67 @@ def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> b
     return jaro and JaroWinkler.similarity(a, b) >= JARO_SIMILAR
 
 
+@lru_cache(maxsize=_CACHED_PAIRS)
+def alike(a: str, b: str) -> bool:
+    """``similar`` with its defaults, cached: for values that recur across many pairs (names,
+    cities, streets)."""
+    return similar(a, b)
+
+
 def compare_names(
-    x: PersonName, y: PersonName, states: Mapping[str, int], *, tolerant: bool = False
-) -> NameMatch:
-    """``tolerant``: a first-name conflict costs little (the data's first names are noisy);
-    it is still reported as a conflict."""
+    x: PersonName, y: PersonName, states: Mapping[str, int]
+) -> tuple[NameMatch, NameMatch]:
+    """The match with strict first names and the match with tolerant ones: there a first-name
+    conflict costs little (the data's first names are noisy); it is still reported as a
+    conflict."""
     if x.is_partial or y.is_partial:
-        return _partial(x, y, states)
+        partial = _partial(x, y, states)
+        return partial, partial
     first = _first(x.first, y.first, states)
-    if first.is_conflict and tolerant:
-        first = NameMatch(TOLERANT_CONFLICT_WEIGHT, first.note, True)
     last = _last(x.last, y.last, states)
-    straight = NameMatch(
+    strict = _straight(first, last)
+    tolerant = strict
+    if first.is_conflict:
+        tolerant = _straight(NameMatch(TOLERANT_CONFLICT_WEIGHT, first.note, True), last)
+    if x.first == y.last or x.last == y.first or alike(x.first, y.last):
+        swapped = _swapped(x, y, states)
+        strict = swapped if swapped.weight > strict.weight else strict
+        tolerant = swapped if swapped.weight > tolerant.weight else tolerant
+    return strict, tolerant
+
+
+def _straight(first: NameMatch, last: NameMatch) -> NameMatch:
+    return NameMatch(
         first.weight + last.weight,
         f"{first.note}, {last.note}",
         first.is_conflict,
         first.is_fuzzy or last.is_fuzzy,
     )
-    if x.first == y.last or x.last == y.first or similar(x.first, y.last):
-        swapped = _swapped(x, y, states)
-        if swapped.weight > straight.weight:
-            return swapped
-    return straight
 
 
 def _first(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
     if a == b:
         return NameMatch(value_bits(states, f"F:{a}"), f"same first name {a}", False)
+    match = _first_spellings(a, b)
+    if match is not None:
+        return match
+    if _is_rare(a, states) or _is_rare(b, states):
+        return NameMatch(2.0, f"first names {a} ~ {b}", False, True)
+    return NameMatch(-6.0, f"first names {a} and {b} are two common names", True)
+
+
+@lru_cache(maxsize=_CACHED_PAIRS)
+def _first_spellings(a: str, b: str) -> NameMatch | None:
+    """What two different first names say, or ``None`` when one may be a typo of the other
+    (then it depends on how rare they are)."""
     if len(a) == 1 or len(b) == 1:
         if a[0] == b[0]:
             return NameMatch(1.0, f"initial {a[0]} fits", False)
         return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
     if are_nickname_forms(a, b):
         return NameMatch(3.0, f"{a} and {b} are one name", False)
-    if similar(a, b) and OSA.distance(a, b, score_cutoff=MAX_TYPO_EDITS) <= MAX_TYPO_EDITS:
-        if _is_rare(a, states) or _is_rare(b, states):
-            return NameMatch(2.0, f"first names {a} ~ {b}", False, True)
-        return NameMatch(-6.0, f"first names {a} and {b} are two common names", True)
+    if alike(a, b) and OSA.distance(a, b, score_cutoff=MAX_TYPO_EDITS) <= MAX_TYPO_EDITS:
+        return None
     if len(a) >= 3 and len(b) >= 3 and (a.startswith(b) or b.startswith(a)):
         return NameMatch(1.0, f"first names {a} ~ {b} (shortened)", False, True)
     return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
@@ -87,10 +112,19 @@ def _first(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
 def _last(a: str, b: str, states: Mapping[str, int]) -> NameMatch:
     if a == b:
         return NameMatch(value_bits(states, f"L:{a}"), f"same surname {a}", False)
-    if similar(a, b):
-        if _is_rare(a, states, "L") or _is_rare(b, states, "L"):
-            return NameMatch(2.5, f"surnames {a} ~ {b}", False, True)
-        return NameMatch(-3.0, f"surnames {a} and {b} are two common names", False)
+    match = _surname_spellings(a, b)
+    if match is not None:
+        return match
+    if _is_rare(a, states, "L") or _is_rare(b, states, "L"):
+        return NameMatch(2.5, f"surnames {a} ~ {b}", False, True)
+    return NameMatch(-3.0, f"surnames {a} and {b} are two common names", False)
+
+
+@lru_cache(maxsize=_CACHED_PAIRS)
+def _surname_spellings(a: str, b: str) -> NameMatch | None:
+    """What two different surnames say, or ``None`` when one may be a typo of the other."""
+    if alike(a, b):
+        return None
     if min(len(a), len(b)) >= 4 and (a in b or b in a):
         return NameMatch(1.5, f"surname {a} within {b}", False, True)
     return NameMatch(-5.0, f"different surnames {a} and {b}", False)
@@ -115,7 +149,7 @@ def _partial(x: PersonName, y: PersonName, states: Mapping[str, int]) -> NameMat
                 key = f"L:{a}" if f"L:{a}" in states else f"F:{a}"
                 weight = value_bits(states, key)
                 match = NameMatch(weight, f"name part {a} in both", False)
-            elif len(a) > 1 and len(b) > 1 and similar(a, b):
+            elif len(a) > 1 and len(b) > 1 and alike(a, b):
                 match = NameMatch(1.5, f"name parts {a} ~ {b}", False, True)
             else:
                 continue

@@ -16,11 +16,14 @@ longer trusted that far and a conflict only costs weight (``tolerant_key`` in th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
 
 from custsync.pipeline.addresses import PostalAddress
-from custsync.pipeline.names import NameMatch, compare_names, similar
+from custsync.pipeline.names import NameMatch, alike, compare_names, similar
 from custsync.pipeline.profiles import BuyerProfile, street_word
 from custsync.pipeline.states import KeyStates, tolerant_key, value_bits
 
@@ -30,6 +33,7 @@ SHARED_KEY_WEIGHT = 20.0
 RARE_PLACE_BITS = 11.0  # a street and city this rare together place a noisy record
 MIN_NAME_BITS = 6.0  # where names are trusted, name + address needs both name parts to agree
 Part = tuple[float, str, bool]  # weight, note, agreement only through a typo
+_CACHED_STREETS = 1 << 16
 
 
 class Rule(StrEnum):
@@ -60,8 +64,7 @@ class PairScore:
     has_typos: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AddressMatch:
+class AddressMatch(NamedTuple):
     weight: float
     note: str
     is_same_place: bool  # same postal code, or the same house
@@ -71,7 +74,23 @@ class AddressMatch:
     is_fuzzy: bool
 
 
+class Placement(NamedTuple):
+    """Where two addresses of one country agree: the parts that place them, and what they say."""
+
+    postal: Part
+    house: Part
+    street: Part
+    city: Part
+    is_same_place: bool
+    is_same_house: bool
+    is_near_place: bool
+
+
+AddressPair = tuple[PostalAddress, PostalAddress, Placement | None]  # None: other countries
 _NO_ADDRESS = AddressMatch(0.0, "no address to compare", False, False, False, False)
+_OTHER_COUNTRY = AddressMatch(-6.0, "different countries", False, False, False, False)
+_NO_NAME = NameMatch(0.0, "no name to compare", False)
+_NO_PART: Part = (0.0, "", False)
 
 
 def compare(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> PairScore | None:
@@ -88,16 +107,23 @@ def compare_both(
     shared = _shared_keys(a, b)
     if shared is None and not _may_meet(a, b):
         return None, None  # no place or phone in common: not worth comparing further
-    address = _best_address(a, b, states)
+    pairs = _address_pairs(a, b, states)
+    phone = _phone_evidence(a, b)
+    if shared is None and not phone[2] and not _any_placed(pairs):
+        return None, None  # no pair of addresses places them, so neither does the best
+    address = _best_address(pairs, states)
     placed = address.is_same_place or address.is_near_place
-    if shared is None and not placed and not _has_near_phone(a, b):
+    if shared is None and not placed and not phone[2]:
         return None, None
-    wanted = (False, True) if both else (is_tolerant(a, b, states),)
-    found: dict[bool, PairScore | None] = {False: None, True: None}
-    for tolerant in wanted:
-        name = _best_name(a, b, states, tolerant)
-        found[tolerant] = _decide(a, b, shared, name, address, tolerant=tolerant)
-    return found[False], found[True]
+    strict, tolerant = _best_names(a, b, states)
+    if both:
+        return (
+            _decide(a, b, shared, strict, address, phone=phone, tolerant=False),
+            _decide(a, b, shared, tolerant, address, phone=phone, tolerant=True),
+        )
+    if is_tolerant(a, b, states):
+        return None, _decide(a, b, shared, tolerant, address, phone=phone, tolerant=True)
+    return _decide(a, b, shared, strict, address, phone=phone, tolerant=False), None
 
 
 def _decide(
@@ -107,6 +133,7 @@ def _decide(
     name: NameMatch,
     address: AddressMatch,
     *,
+    phone: Part,
     tolerant: bool,
 ) -> PairScore | None:
     if shared is not None:
@@ -123,7 +150,7 @@ def _decide(
             return None
         apart = (("name", name.note), ("address", address.note))
         return PairScore(Rule.NAME_ADDRESS, name.weight, apart, False, True)
-    return _name_address(a, b, name, address, tolerant)
+    return _name_address(a, b, name, address, phone=phone, tolerant=tolerant)
 
 
 def is_tolerant(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:
@@ -132,9 +159,15 @@ def is_tolerant(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:
 
 
 def _name_address(
-    a: BuyerProfile, b: BuyerProfile, name: NameMatch, address: AddressMatch, tolerant: bool
+    a: BuyerProfile,
+    b: BuyerProfile,
+    name: NameMatch,
+    address: AddressMatch,
+    *,
+    phone: Part,
+    tolerant: bool,
 ) -> PairScore | None:
-    phone_w, phone_note, phone_fuzzy = _phone_evidence(a, b)
+    phone_w, phone_note, phone_fuzzy = phone
     total = round(name.weight + address.weight + phone_w + _email_evidence(a, b), 2)
     has_name = name.weight >= MIN_NAME_BITS or tolerant
     placed = address.is_same_house or (
@@ -153,101 +186,141 @@ def _may_meet(a: BuyerProfile, b: BuyerProfile) -> bool:
     """A cheap test that passes every pair the address or phone could place together."""
     for x in a.addresses:
         for y in b.addresses:
-            if x.postal_code and y.postal_code and similar(x.postal_code, y.postal_code, edits=1):
-                return True
             if x.house_number and x.house_number == y.house_number:
                 return True
-            if x.city and y.city and similar(x.city, y.city):
+            if x.city and y.city and alike(x.city, y.city):
+                return True
+            if x.postal_code and y.postal_code and similar(x.postal_code, y.postal_code, edits=1):
                 return True
     return _has_near_phone(a, b)
 
 
-def _best_name(a: BuyerProfile, b: BuyerProfile, states: KeyStates, tolerant: bool) -> NameMatch:
-    best: NameMatch | None = None
+def _best_names(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> tuple[NameMatch, NameMatch]:
+    """The best name match with strict first names and the best with tolerant ones."""
+    strict: NameMatch | None = None
+    tolerant: NameMatch | None = None
     for x in a.names:
         for y in b.names:
-            match = compare_names(x, y, states, tolerant=tolerant)
-            if best is None or match.weight > best.weight:
-                best = match
-    return best or NameMatch(0.0, "no name to compare", False)
+            one, two = compare_names(x, y, states)
+            if strict is None or one.weight > strict.weight:
+                strict = one
+            if tolerant is None or two.weight > tolerant.weight:
+                tolerant = two
+    return strict or _NO_NAME, tolerant or _NO_NAME
 
 
 def _shared_keys(a: BuyerProfile, b: BuyerProfile) -> tuple[Rule, tuple[str, str]] | None:
-    emails = sorted(set(a.emails) & set(b.emails))
-    if not emails and a.account_id == b.account_id:
-        emails = sorted(set(a.relay_emails) & set(b.relay_emails))
-    if emails:
-        return Rule.EMAIL, ("email", f"same e-mail {emails[0]}")
-    phones = sorted(set(a.phones) & set(b.phones))
-    if phones:
-        return Rule.PHONE, ("phone", f"same phone {phones[0]}")
+    email = _first_common(a.emails, b.emails)
+    if email is None and a.account_id == b.account_id:
+        email = _first_common(a.relay_emails, b.relay_emails)
+    if email is not None:
+        return Rule.EMAIL, ("email", f"same e-mail {email}")
+    phone = _first_common(a.phones, b.phones)
+    if phone is not None:
+        return Rule.PHONE, ("phone", f"same phone {phone}")
     return None
 
 
-def _best_address(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> AddressMatch:
+def _first_common(xs: Sequence[str], ys: Sequence[str]) -> str | None:
+    """The smallest value in both, if any."""
+    found: str | None = None
+    for x in xs:
+        if x in ys and (found is None or x < found):
+            found = x
+    return found
+
+
+def _address_pairs(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> list[AddressPair]:
+    return [(x, y, compare_places(x, y, states)) for x in a.addresses for y in b.addresses]
+
+
+def _any_placed(pairs: list[AddressPair]) -> bool:
+    for _, _, placement in pairs:
+        if placement is not None and (placement.is_same_place or placement.is_near_place):
+            return True
+    return False
+
+
+def _best_address(pairs: list[AddressPair], states: KeyStates) -> AddressMatch:
     best: AddressMatch | None = None
-    for x in a.addresses:
-        for y in b.addresses:
-            match = compare_addresses(x, y, states)
-            if best is None or (match.is_same_place, match.weight) > (
-                best.is_same_place,
-                best.weight,
-            ):
-                best = match
+    for x, y, placement in pairs:
+        match = _OTHER_COUNTRY if placement is None else compare_addresses(x, y, states, placement)
+        if best is None or (match.is_same_place, match.weight) > (
+            best.is_same_place,
+            best.weight,
+        ):
+            best = match
     return best or _NO_ADDRESS
 
 
-def compare_addresses(x: PostalAddress, y: PostalAddress, states: KeyStates) -> AddressMatch:
-    """Match weight of two addresses and what agreed or differed."""
+def compare_places(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Placement | None:
+    """How far postal code, house, street and city place two addresses together; ``None``
+    for addresses in different countries."""
     if x.country and y.country and x.country != y.country:
-        return AddressMatch(-6.0, "different countries", False, False, False, False)
+        return None
     cc = x.country or y.country
     postal = _postal(x, y, states)
-    house = _part(x.house_number, y.house_number, 3.0, -3.0, "house number", exact=True)
+    house = _part(x.house_number, y.house_number, 3.0, -3.0, "house number")
     street = _street(x, y, states)
-    city_bits = value_bits(states, f"C:{cc}|{x.city.replace(' ', '')}")
-    city = _part(x.city, y.city, city_bits, -1.0, "city")
-    extra_bits = value_bits(states, f"X:{x.extra}")
-    parts = [
-        postal,
-        house,
-        street,
-        _unit(x.unit, y.unit),
-        city,
-        _part(x.state, y.state, 0.5, -1.0, "state", exact=True),
-        _part(x.extra, y.extra, extra_bits, 0.0, "address line 2"),
-    ]
+    city = _weighed_part(
+        x.city, y.city, -1.0, "city", states=states, key=f"C:{cc}|{x.city.replace(' ', '')}"
+    )
     unknown_area = not (x.postal_code or x.city) or not (y.postal_code or y.city)
     same_area = postal[0] > 0 or city[0] > 0 or unknown_area
     same_house = house[0] > 0 and street[0] > 0 and same_area
     rare_street = street[0] > 0 and city[0] > 0 and street[0] + city[0] >= RARE_PLACE_BITS
+    same_place = (postal[0] > 0 and not postal[2]) or same_house
+    return Placement(postal, house, street, city, same_place, same_house, postal[2] or rare_street)
+
+
+def compare_addresses(
+    x: PostalAddress, y: PostalAddress, states: KeyStates, placement: Placement
+) -> AddressMatch:
+    """Match weight of two addresses of one country (``placement``: their ``compare_places``)
+    and what agreed or differed."""
+    parts = (
+        placement.postal,
+        placement.house,
+        placement.street,
+        _unit(x.unit, y.unit),
+        placement.city,
+        _part(x.state, y.state, 0.5, -1.0, "state"),
+        _weighed_part(x.extra, y.extra, 0.0, "address line 2", states=states, key=f"X:{x.extra}"),
+    )
+    weights, notes, typos = zip(*parts, strict=True)
     return AddressMatch(
-        weight=round(sum(p[0] for p in parts), 2),
-        note="; ".join(p[1] for p in parts if p[1]),
-        is_same_place=(postal[0] > 0 and not postal[2]) or same_house,
-        is_same_house=same_house,
-        is_near_place=postal[2] or rare_street,
-        is_fuzzy=any(p[2] for p in parts),
+        round(sum(weights), 2),
+        "; ".join(filter(None, notes)),
+        placement.is_same_place,
+        placement.is_same_house,
+        placement.is_near_place,
+        any(typos),
     )
 
 
 def _street(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Part:
     """Streets compared, also across the two lines (one record's line 2 is the other's
     street when the lines were swapped)."""
+    cc = x.country or y.country
     best: Part | None = None
     for a, b in ((x.street, y.street), (x.street, y.extra), (x.extra, y.street)):
         if not a or not b:
             continue
-        bits = value_bits(states, f"S:{x.country or y.country}|{street_word(a)}")
-        found = _part(a, b, bits, -2.0, "street")
+        found = _weighed_part(a, b, -2.0, "street", states=states, key=_street_key(cc, a))
         if best is None or found[0] > best[0]:
             best = found
-    return best or (0.0, "", False)
+    return best or _NO_PART
+
+
+@lru_cache(maxsize=_CACHED_STREETS)
+def _street_key(country: str, street: str) -> str:
+    """The frequency key of a street: its most telling word in its country."""
+    return f"S:{country}|{street_word(street)}"
 
 
 def _postal(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Part:
     if not x.postal_code or not y.postal_code:
-        return 0.0, "", False
+        return _NO_PART
     if x.postal_code == y.postal_code:
         weight = value_bits(states, f"Z:{x.country}|{x.postal_code}")
         return weight, f"same postal code {x.postal_code}", False
@@ -256,25 +329,36 @@ def _postal(x: PostalAddress, y: PostalAddress, states: KeyStates) -> Part:
     return -2.0, "different postal codes", False
 
 
-def _part(
-    a: str, b: str, agree: float, disagree: float, label: str, *, exact: bool = False
-) -> Part:
+def _part(a: str, b: str, agree: float, disagree: float, label: str) -> Part:
+    """Two values that agree only when equal."""
     if not a or not b:
-        return 0.0, "", False
+        return _NO_PART
     if a == b:
         return agree, f"same {label}", False
-    if not exact and similar(a, b):
-        return agree * 0.7, f"similar {label}", True
+    return disagree, f"different {label}", False
+
+
+def _weighed_part(
+    a: str, b: str, disagree: float, label: str, *, states: KeyStates, key: str
+) -> Part:
+    """Two values that also agree a typo apart, for what agreeing on ``key`` is worth."""
+    if not a or not b:
+        return _NO_PART
+    if a == b:
+        return value_bits(states, key), f"same {label}", False
+    if alike(a, b):
+        return value_bits(states, key) * 0.7, f"similar {label}", True
     return disagree, f"different {label}" if disagree else "", False
 
 
 def _unit(a: str, b: str) -> Part:
     if not a or not b:
-        return 0.0, "", False
+        return _NO_PART
     return (1.0, "same unit", False) if a == b else (-6.0, "different apartment or unit", False)
 
 
 def _phone_evidence(a: BuyerProfile, b: BuyerProfile) -> Part:
+    """Phones one digit apart (agreement only through a typo: the third element) or not."""
     if not a.phones or not b.phones:
         return 0.0, "no phone to compare", False
     if _has_near_phone(a, b):
@@ -283,9 +367,11 @@ def _phone_evidence(a: BuyerProfile, b: BuyerProfile) -> Part:
 
 
 def _has_near_phone(a: BuyerProfile, b: BuyerProfile) -> bool:
-    return any(
-        len(x) == len(y) and similar(x, y, edits=1, jaro=False) for x in a.phones for y in b.phones
-    )
+    for x in a.phones:
+        for y in b.phones:
+            if len(x) == len(y) and similar(x, y, edits=1, jaro=False):
+                return True
+    return False
 
 
 def _email_evidence(a: BuyerProfile, b: BuyerProfile) -> float:

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from custsync.pipeline.addresses import PostalAddress
+from custsync.pipeline.normalize import PersonName
+from custsync.pipeline.profiles import BuyerProfile
+from custsync.pipeline.scoring import compare, compare_both
+from custsync.records import AccountId, BuyerKey
+from tests.support.identity import profile, states_of
+
+HOME = {
+    "address_line1": "12 Oak Avenue",
+    "city": "Seattle",
+    "state": "WA",
+    "postal_code": "98101",
+    "country_code": "US",
+}
+
+
+def _buyer(key: str, *addresses: PostalAddress) -> BuyerProfile:
+    ann = PersonName("ann", (), "lee")
+    return BuyerProfile(AccountId("shop"), BuyerKey(key), names=(ann,), addresses=addresses)
+
+
+def test_both_policies_at_once_match_each_policy_alone() -> None:
+    pairs = [
+        (
+            profile("list", "1", name="Lily Petersen", phone="+61 403 851 424", **HOME),
+            profile("list", "2", name="Mitchell Petersen", phone="+61 403 851 424", **HOME),
+        ),
+        (
+            profile("list", "3", name="Robert Smith", **HOME),
+            profile("list", "4", name="Smith Bob", **HOME),
+        ),
+        (
+            profile("list", "5", name="Anna Kay", **HOME),
+            profile("list", "6", name="Hanna Kay", **HOME | {"postal_code": "98102"}),
+        ),
+    ]
+    for a, b in pairs:
+        strict, tolerant = states_of([a, b]), states_of([a, b], noisy=["list"])
+        assert compare_both(a, b, strict) == (compare(a, b, strict), compare(a, b, tolerant))
+
+
+def test_the_best_address_decides_whether_a_pair_is_placed() -> None:
+    near = PostalAddress("US", "98101", "", "seattle", "oak ave", "12", "", "")
+    near_other = PostalAddress("US", "98102", "", "tacoma", "pine st", "900", "", "")
+    town = PostalAddress("US", "", "", "austin", "", "5", "", "")
+    town_other = PostalAddress("US", "78701", "", "austin", "elm st", "7", "", "")
+    placed = _buyer("a", near), _buyer("b", near_other)
+    outweighed = _buyer("a", near, town), _buyer("b", near_other, town_other)
+    strict, tolerant = compare_both(*placed, states_of(placed))
+    assert strict is None
+    assert tolerant is not None
+    assert tolerant.is_link
+    assert compare_both(*outweighed, states_of(outweighed)) == (None, None)
