@@ -10,9 +10,10 @@ from contextlib import contextmanager
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cycle collector while many objects that hold no reference cycles are made
-    in one go (a world's truth, every customer's metrics): it would otherwise rescan all of
-    them, again and again, as they pile up (about 15 % of a million-order truth, 30 % of a
-    full metrics refresh). Memory is unaffected: reference counting still frees them."""
+    in one go (a world's truth, buyer profiles and links, every customer's metrics): it would
+    otherwise rescan all of them, again and again, as they pile up (about 15 % of a
+    million-order truth, 30 % of a full metrics refresh, 14 % of an incremental customer
+    refresh at 1M orders). Memory is unaffected: reference counting still frees them."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -17,6 +17,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy import Connection
 
+from custsync.collector import collector_paused
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.fx import FxTable
 from custsync.pipeline.identity import assign_customer_ids, new_id_candidates
@@ -50,7 +51,7 @@ def rebuild_customers(
     refs = None if touched is None else set(touched) | set(stale_buyer_refs(store))
     fx = FxTable.from_rates(base_currency, load_fx_rates(store))
     started = time.perf_counter()
-    with store.begin() as conn:
+    with store.begin() as conn, collector_paused():  # profiles, keys, links: no cycles
         resolution = resolve(conn, refs, now=now)
         count = write_resolution(conn, resolution, fx, now=now)
     seconds = round(time.perf_counter() - started, 3)
