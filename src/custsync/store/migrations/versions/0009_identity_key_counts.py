@@ -1,4 +1,4 @@
-"""identity key counts: how many buyers hold each identity key
+"""identity counts: how many buyers hold each identity key; an index of the resolved buyers
 
 Revision ID: 0009
 Revises: 0008
@@ -14,6 +14,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+PROFILED = sa.text("profile IS NOT NULL")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -26,7 +28,15 @@ def upgrade() -> None:
         "INSERT INTO identity_key_counts (key, holders) "
         "SELECT key, COUNT(*) FROM identity_keys GROUP BY key"
     )
+    op.create_index(
+        "ix_buyers_profiled",
+        "buyers",
+        ["account_id"],
+        sqlite_where=PROFILED,
+        postgresql_where=PROFILED,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_buyers_profiled", table_name="buyers")
     op.drop_table("identity_key_counts")
