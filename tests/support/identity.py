@@ -14,6 +14,14 @@ from custsync.pipeline.states import TOTAL_KEY, key_state, tolerant_key
 from custsync.records import AccountId, BuyerInfo, BuyerKey
 
 SEEN = datetime(2026, 1, 1, tzinfo=UTC)
+# one household's address, for tests that put buyers under one roof
+HOME = {
+    "address_line1": "12 Oak Avenue",
+    "city": "Seattle",
+    "state": "WA",
+    "postal_code": "98101",
+    "country_code": "US",
+}
 
 
 def profile(account: str, key: str, **info: str) -> BuyerProfile:

@@ -14,15 +14,8 @@ from custsync.pipeline.profiles import (
 )
 from custsync.pipeline.scoring import Rule, compare
 from custsync.records import AccountId, BuyerKey, CustomerId
-from tests.support.identity import customers_of, links_of, profile, states_of, together
+from tests.support.identity import HOME, customers_of, links_of, profile, states_of, together
 
-HOME = {
-    "address_line1": "12 Oak Avenue",
-    "city": "Seattle",
-    "state": "WA",
-    "postal_code": "98101",
-    "country_code": "US",
-}
 ELSEWHERE = HOME | {"address_line1": "900 Pine Street", "city": "Austin", "postal_code": "78701"}
 
 

@@ -5,15 +5,7 @@ from custsync.pipeline.normalize import PersonName
 from custsync.pipeline.profiles import BuyerProfile
 from custsync.pipeline.scoring import compare, compare_both
 from custsync.records import AccountId, BuyerKey
-from tests.support.identity import profile, states_of
-
-HOME = {
-    "address_line1": "12 Oak Avenue",
-    "city": "Seattle",
-    "state": "WA",
-    "postal_code": "98101",
-    "country_code": "US",
-}
+from tests.support.identity import HOME, profile, states_of
 
 
 def _buyer(key: str, *addresses: PostalAddress) -> BuyerProfile:
