@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -196,12 +197,13 @@ def browse(path: Path) -> None:
         page.wait_for_selector("body[data-ready=true]", timeout=120_000)
         loaded = time.perf_counter() - started
         timings = {"load": loaded}
-        for name, action in (
+        steps: tuple[tuple[str, Callable[[], None]], ...] = (
             ("search", lambda: page.fill("#cs-search", "müller")),
             ("sort by name", lambda: page.click("th[data-col=name] button")),
             ("tab highest-value", lambda: page.click("[data-tab=highest-value]")),
             ("next page", lambda: page.click("[data-page=next]")),
-        ):
+        )
+        for name, action in steps:
             page.evaluate("document.body.dataset.ready = 'false'")
             started = time.perf_counter()
             action()

@@ -402,7 +402,7 @@ def _expected(orders: Iterator[Any]) -> dict[str, dict[Any, Any]]:
                 codes[line.promo_code] += line.discount_minor
         for code, minor in codes.items():
             out["promo_uses"][(order.order_id, code)] = money(minor)
-        returned: Counter[tuple[str, int]] = Counter()
+        returned: Counter[tuple[str, str]] = Counter()
         for item in order.returns:
             returned[(item.sku, _day(item.returned_at_s))] += item.qty
         for (sku, day), qty in returned.items():
@@ -440,19 +440,19 @@ def _stored(store: Store) -> dict[str, dict[Any, Any]]:
                 row.discount,
             )
         grouped: dict[str, list[Any]] = defaultdict(list)
-        for row in conn.execute(select(lines)):
-            grouped[row.order_id].append(
-                (row.sku, row.qty, row.unit_price, row.promo_discount, row.promo_codes)
+        for line in conn.execute(select(lines)):
+            grouped[line.order_id].append(
+                (line.sku, line.qty, line.unit_price, line.promo_discount, line.promo_codes)
             )
         out["lines"] = {k: sorted(v) for k, v in grouped.items()}
-        for row in conn.execute(select(p.c.order_id, p.c.code, p.c.discount)):
-            out["promo_uses"][(row.order_id, row.code)] = row.discount
+        for use in conn.execute(select(p.c.order_id, p.c.code, p.c.discount)):
+            out["promo_uses"][(use.order_id, use.code)] = use.discount
         returned: Counter[tuple[str, str, str]] = Counter()
-        for row in conn.execute(select(r.c.order_id, r.c.sku, r.c.qty, r.c.returned_at)):
-            returned[(row.order_id, row.sku, row.returned_at.date().isoformat())] += row.qty
+        for back in conn.execute(select(r.c.order_id, r.c.sku, r.c.qty, r.c.returned_at)):
+            returned[(back.order_id, back.sku, back.returned_at.date().isoformat())] += back.qty
         out["returns"] = dict(returned)
-        for row in conn.execute(select(f.c.order_id, f.c.rating, f.c.left_at)):
-            out["feedback"][row.order_id] = (row.rating, row.left_at.date().isoformat())
+        for said in conn.execute(select(f.c.order_id, f.c.rating, f.c.left_at)):
+            out["feedback"][said.order_id] = (said.rating, said.left_at.date().isoformat())
     return out
 
 
