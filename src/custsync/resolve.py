@@ -278,9 +278,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     counts = _store_all_keys(conn, profiles, blocking)
     params[TOTAL_PARAM] = key_state(len(profiles))
     members = block_members(blocking)
-    strict, tolerant = find_links_both(
-        profiles, profiles, members, _states(counts, params), blocking
-    )
+    strict, tolerant = find_links_both(profiles, members, _states(counts, params), blocking)
     noisy = _learn_policy(strict, {ref[0] for ref in profiles}, params)
     links = [x for x in strict if not (x.a[0] in noisy and x.b[0] in noisy)]
     links += [x for x in tolerant if x.a[0] in noisy and x.b[0] in noisy]

@@ -78,22 +78,41 @@ def score_pair(
 
 
 def find_links_both(
-    focus: Iterable[BuyerRef],
     profiles: Mapping[BuyerRef, BuyerProfile],
     members: Mapping[str, Sequence[BuyerRef]],
     states: KeyStates,
-    keys: Mapping[BuyerRef, frozenset[str]] | None = None,
+    keys: Mapping[BuyerRef, frozenset[str]],
 ) -> tuple[list[Link], list[Link]]:
-    """``find_links`` with strict and with tolerant first names, in one pass."""
+    """Every link among all buyers (``keys``: each buyer's blocking keys, ``members`` built
+    from them), with strict and with tolerant first names, in one pass."""
     strict: list[Link] = []
     tolerant: list[Link] = []
-    for pair in candidate_pairs(focus, profiles, members, states, keys):
+    for pair in every_candidate_pair(members, states, keys):
         one, two = compare_both(profiles[pair[0]], profiles[pair[1]], states)
         if one is not None:
             strict.append(_link(pair, one))
         if two is not None:
             tolerant.append(_link(pair, two))
     return strict, tolerant
+
+
+def every_candidate_pair(
+    members: Mapping[str, Sequence[BuyerRef]],
+    states: KeyStates,
+    keys: Mapping[BuyerRef, frozenset[str]],
+) -> Iterator[tuple[BuyerRef, BuyerRef]]:
+    """``candidate_pairs`` of every buyer, in the same order, when ``members`` holds exactly
+    the buyers of each key in ``keys``: a pair is then met first from its smaller end, so
+    only that buyer's own candidates need remembering, not every pair seen so far."""
+    for ref in sorted(keys):
+        mine: set[BuyerRef] = set()
+        for key in keys[ref]:
+            if not is_usable_block(key, states.get(key, 0)):
+                continue
+            for other in members.get(key, ()):
+                if other > ref and other not in mine:
+                    mine.add(other)
+                    yield ref, other
 
 
 def candidate_pairs(

@@ -3,8 +3,10 @@ from __future__ import annotations
 from custsync.pipeline.clusters import OverrideAction, Overrides, fold_overrides
 from custsync.pipeline.identity import (
     assign_customer_ids,
+    block_members,
     candidate_pairs,
     customer_id_for,
+    every_candidate_pair,
     is_usable_block,
 )
 from custsync.pipeline.profiles import (
@@ -176,6 +178,31 @@ def test_blocking_compares_only_buyers_sharing_a_key() -> None:
     assert pairs == [((AccountId("a"), BuyerKey("7")), (AccountId("b"), BuyerKey("t")))]
     assert not is_usable_block("p:+12065550100", 5)
     assert is_usable_block("a:US|98101|1", 6)
+
+
+def test_every_candidate_pair_is_candidate_pairs_of_all_buyers_in_the_same_order() -> None:
+    streets, names = ["Oak Avenue", "Pine Street", "Elm Road"], ["Ann Lee", "Bob Kay", "Ann Kay"]
+    people = [
+        profile(
+            "ab"[i % 2],
+            str(i),
+            name=names[i % 3],
+            phone=f"20655500{i % 7:02d}",
+            address_line1=f"{i % 4} {streets[i % 3]}",
+            city="Seattle",
+            postal_code=f"9810{i % 5}",
+            country_code="US",
+        )
+        for i in range(60)
+    ]
+    by_ref = {p.ref: p for p in people}
+    keys = {ref: blocking_keys(p) for ref, p in by_ref.items()}
+    members = block_members(keys)
+    states = states_of(people)
+    every = list(every_candidate_pair(members, states, keys))
+    assert every == list(candidate_pairs(by_ref, by_ref, members, states, keys))
+    assert len(every) > 100
+    assert all(a < b for a, b in every)
 
 
 def test_profiles_survive_a_trip_through_json() -> None:
