@@ -223,7 +223,9 @@ _MIN_DIGITS = 6
 @lru_cache(maxsize=65536)
 def normalize_phone(raw: str | None, country: str | None = None) -> str | None:
     """E.164 (``+14155550100``); the address country is the default region for national
-    numbers. ``None`` for what cannot be a phone number (too short, one repeated digit)."""
+    numbers. ``None`` for what cannot be a phone number (too short, one repeated digit, or
+    written so that its E.164 form reads back as another number: ``+95 0000 0000`` keeps a
+    national-prefix zero that re-reading drops)."""
     if not raw:
         return None
     digits = re.sub(r"\D", "", raw)
@@ -236,7 +238,11 @@ def normalize_phone(raw: str | None, country: str | None = None) -> str | None:
         return None
     if not phonenumbers.is_possible_number(parsed):
         return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    again = phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.E164
+    )
+    return e164 if again == e164 else None
 
 
 def normalize_country(raw: str | None) -> str | None:
