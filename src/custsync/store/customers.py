@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,10 +28,9 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import pair_filters
+from custsync.store.refs import chunks, pair_filters
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
-CHUNK = 400
 
 
 def all_buyer_refs(store: Store) -> list[BuyerRef]:
@@ -157,26 +156,21 @@ def write_customers(
     c, t, b = schema.customers, schema.customer_totals, schema.buyers
     ids = sorted({r.customer_id for r in records} | set(merged_into))
     refs = [(x.account_id, x.buyer_key) for r in records for x in r.buyers]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         conn.execute(delete(c).where(c.c.customer_id.in_(chunk)))
         conn.execute(delete(t).where(t.c.customer_id.in_(chunk)))
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         conn.execute(delete(b).where(where))
     rows = [_customer_row(r, now) for r in records]
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
-    for chunk in _chunks(rows, 2000):
-        conn.execute(insert(c), chunk)
+    for batch in chunks(rows, 2000):
+        conn.execute(insert(c), batch)
     buyer_rows = [_buyer_row(r, x, now) for r in records for x in r.buyers]
-    for chunk in _chunks(buyer_rows, 2000):
-        conn.execute(insert(b), chunk)
+    for batch in chunks(buyer_rows, 2000):
+        conn.execute(insert(b), batch)
     totals = [_total_row(r.customer_id, total) for r in records for total in r.totals]
-    for chunk in _chunks(totals, 2000):
-        conn.execute(insert(t), chunk)
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+    for batch in chunks(totals, 2000):
+        conn.execute(insert(t), batch)
 
 
 def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:
@@ -253,7 +247,7 @@ def customer_ids_of(conn: Connection, refs: Sequence[BuyerRef]) -> dict[BuyerRef
 def buyers_of(conn: Connection, customer_ids: Collection[str]) -> list[BuyerRef]:
     b = schema.buyers
     found: list[BuyerRef] = []
-    for chunk in _chunks(sorted(customer_ids)):
+    for chunk in chunks(sorted(customer_ids)):
         query = select(b.c.account_id, b.c.buyer_key).where(b.c.customer_id.in_(chunk))
         found += [(AccountId(a), BuyerKey(k)) for a, k in conn.execute(query)]
     return sorted(found)
@@ -263,7 +257,7 @@ def buyer_counts(conn: Connection, customer_ids: Collection[str]) -> dict[Custom
     """How many buyers each of ``customer_ids`` has now."""
     b = schema.buyers
     found: dict[CustomerId, int] = {}
-    for chunk in _chunks(sorted(customer_ids)):
+    for chunk in chunks(sorted(customer_ids)):
         query = (
             select(b.c.customer_id, func.count())
             .where(b.c.customer_id.in_(chunk))
@@ -277,7 +271,7 @@ def live_customer_ids(conn: Connection, candidates: Collection[str]) -> set[Cust
     """Which of ``candidates`` name a customer that stands (not merged into another)."""
     c = schema.customers
     found: set[CustomerId] = set()
-    for chunk in _chunks(sorted(candidates)):
+    for chunk in chunks(sorted(candidates)):
         query = select(c.c.customer_id).where(c.c.customer_id.in_(chunk), c.c.merged_into.is_(None))
         found |= {CustomerId(cid) for (cid,) in conn.execute(query)}
     return found

@@ -4,7 +4,7 @@ codes joined on through order ids) and imported contact rows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -210,8 +210,3 @@ def _negative_feedback(conn: Connection, keys: list[tuple[str, str]]) -> dict[tu
         for a, oid in conn.execute(query):
             found[(a, oid)] = found.get((a, oid), 0) + 1
     return found
-
-
-def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]

@@ -8,7 +8,7 @@ ids never hold a colon).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,8 +34,7 @@ from custsync.pipeline.scoring import Rule
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store
-
-CHUNK = 400
+from custsync.store.refs import chunks
 
 
 def ref_text(ref: BuyerRef) -> str:
@@ -48,11 +47,6 @@ def parse_ref(text: str) -> BuyerRef:
     if not sep or not account or not key:
         raise StoreError(f"buyer {text!r} is not ACCOUNT:KEY")
     return AccountId(account), BuyerKey(key)
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------- links
@@ -101,8 +95,8 @@ def replace_links(
     for chunk in chunks(sorted(refs)):
         conn.execute(delete(schema.identity_links).where(_touching(chunk)))
     rows = [_link_row(link, "", now) for link in links]
-    for chunk in chunks(rows, 5000):
-        conn.execute(insert(schema.identity_links), list(chunk))
+    for batch in chunks(rows, 5000):
+        conn.execute(insert(schema.identity_links), batch)
 
 
 def replace_pair_links(

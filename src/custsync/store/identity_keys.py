@@ -6,20 +6,16 @@ a weight is one lookup, not a count over every holder) and each buyer's stored p
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from itertools import islice
-from typing import TypeVar
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.profiles import BuyerProfile, profile_from_json
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
-from custsync.store.identity import chunks
-from custsync.store.refs import pair_filters
-
-T = TypeVar("T")
+from custsync.store.refs import chunks, pair_filters
 
 
 def load_profiles(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, BuyerProfile]:
@@ -64,7 +60,7 @@ def replace_keys(
         conn.execute(delete(k).where(where))
     rows = ((key, ref[0], ref[1]) for ref in sorted(keys) for key in sorted(keys[ref]))
     statement = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
-    for batch in _batched(rows, 20000):
+    for batch in chunks(rows, 20000):
         conn.exec_driver_sql(_placeholders(conn, statement), batch)
     moves: Counter[str] = Counter(key for held in keys.values() for key in held)
     moves.subtract(key for held in (old or {}).values() for key in held)
@@ -73,27 +69,22 @@ def replace_keys(
 
 def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> None:
     """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
+    c = schema.identity_key_counts
     rows = sorted(moves.items())
     if is_empty:
         statement = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
-    else:
-        statement = (
-            "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s) "
-            "ON CONFLICT (key) DO UPDATE "
-            "SET holders = identity_key_counts.holders + excluded.holders"
-        )
-    for chunk in chunks(rows, 20000):
-        conn.exec_driver_sql(_placeholders(conn, statement), list(chunk))
-    gone = [key for key, n in rows if n < 0]
-    c = schema.identity_key_counts
-    for chunk in chunks(gone):
-        conn.execute(delete(c).where(c.c.key.in_(chunk), c.c.holders <= 0))
-
-
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+        for batch in chunks(rows, 20000):
+            conn.exec_driver_sql(_placeholders(conn, statement), batch)
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(c)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[c.c.key], set_={"holders": c.c.holders + upsert.excluded.holders}
+    )
+    for part in chunks(rows, 2000):
+        conn.execute(upsert, [{"key": key, "holders": n} for key, n in part])
+    for gone in chunks(key for key, n in rows if n < 0):
+        conn.execute(delete(c).where(c.c.key.in_(gone), c.c.holders <= 0))
 
 
 def _placeholders(conn: Connection, statement: str) -> str:

@@ -54,7 +54,7 @@ class _Acc:
     units: int = 0
     spent: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)
-    totals: dict[str, list[int]] = field(default_factory=dict)  # currency → orders, cents
+    totals: dict[str, list[int]] = field(default_factory=dict)  # currency → orders, cents, off
     accounts: set[str] = field(default_factory=set)
     first: Any = None  # as the driver returns it: text on SQLite, datetime on PostgreSQL
     last: Any = None

@@ -1,4 +1,5 @@
-"""Selecting rows by (account, key) pairs: per account, ``key IN (...)`` in chunks.
+"""Selecting rows by (account, key) pairs: per account, ``key IN (...)`` in chunks; and the
+chunking of long lists of values or rows for IN lists and batched writes.
 
 A row-value ``(account_id, key) IN (...)`` makes SQLite scan the whole index; one account at a
 time with a plain ``IN`` list uses it, on every dialect.
@@ -7,11 +8,20 @@ time with a plain ``IN`` list uses it, on every dialect.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_
 
 CHUNK = 500
+T = TypeVar("T")
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``, in order; never all held at once."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def by_account(
