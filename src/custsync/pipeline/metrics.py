@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from custsync.pipeline.facts import OrderFact
 from custsync.pipeline.fx import FxTable
@@ -14,8 +14,9 @@ from custsync.records import AccountId
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True, slots=True)
-class Metrics:
+class Metrics(NamedTuple):
+    """One customer's metrics (a named tuple: the set-based refresh builds one per customer)."""
+
     orders: int
     units: int
     amount_spent: Decimal
@@ -64,8 +65,7 @@ def compute_metrics(orders: Sequence[OrderFact], fx: FxTable) -> Metrics:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CurrencyTotal:
+class CurrencyTotal(NamedTuple):
     """A customer's money in one original currency (orders not cancelled)."""
 
     currency: str

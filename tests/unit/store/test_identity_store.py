@@ -406,6 +406,50 @@ def test_set_based_metrics_name_the_first_order_without_a_rate(store: Store) -> 
         customer_metrics(conn, fx)
 
 
+def test_set_based_metrics_count_cancelled_orders_only_for_times_and_accounts(
+    store: Store,
+) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.customers import load_fx_rates
+    from custsync.store.metrics_sql import customer_metrics
+
+    _rates(store)
+    phone = "+1 206 555 0142"
+    early = _order(7, "shop", "1001", "Lee, Ann", phone=phone, day=1)
+    only = _order(8, "etsy", "ann", "Ann Lee", phone=phone, day=9)
+    cancelled = [replace(o, status=OrderStatus.CANCELLED) for o in (early, only)]
+    _ingest(store, [*_people(), *cancelled], NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    fx = FxTable.from_rates("USD", load_fx_rates(store))
+    cid = _customer_of(store, "1001")
+    assert _customer_of(store, "ann") == cid
+    c = schema.customers
+    with store.engine.connect() as conn:
+        computed = customer_metrics(conn, fx)
+        stored = conn.execute(select(c).where(c.c.customer_id == cid)).one()
+    m, money = computed[cid]
+    assert m.first_order_at == datetime(2026, 1, 1, tzinfo=UTC) == stored.first_order_at
+    assert m.last_order_at == datetime(2026, 1, 9, tzinfo=UTC) == stored.last_order_at
+    assert "etsy" in m.seller_accounts
+    assert ";".join(m.seller_accounts) == stored.seller_accounts
+    assert (m.orders, m.amount_spent) == (stored.orders, stored.amount_spent)
+    assert sum(t.orders for t in money) == m.orders
+
+
+def test_set_based_metrics_name_an_order_older_than_the_only_rate(store: Store) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.metrics_sql import customer_metrics
+
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    late = FxRate("EUR", "USD", datetime(2026, 1, 6).date(), Decimal("1.10"))
+    fx = FxTable.from_rates("USD", [late])  # the EUR order of 2026-01-05 is older
+    missing = pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05")
+    with store.engine.connect() as conn, missing:
+        customer_metrics(conn, fx)
+
+
 def test_new_rates_reprice_every_customer_without_touching_identities(store: Store) -> None:
     from custsync.curation import set_rates
 
