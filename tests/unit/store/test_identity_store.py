@@ -334,6 +334,87 @@ def test_a_customer_whose_link_score_only_moved_is_not_rewritten(
     assert _snapshot(step) == _snapshot(full)
 
 
+SHOP_PHONE = "206 555 0199"
+FIRSTS = "Alice Brian Carla David Erin Frank Grace Henry Irene Jacob Karen Louis Maria Nora Oscar"
+LASTS = "Adams Baker Cruz Dunn Ellis Ford Gray Hale Ivers Jones Kent Lane Moss Nash Olsen"
+STREETS = "Maple Cedar Birch Walnut Aspen Willow Poplar Spruce Hazel Laurel Alder Rowan Holly"
+
+
+def _apart(n: int) -> BuyerInfo:
+    """The ``n``-th of addresses that share no street, city or postal code."""
+    street = STREETS.split()[n % 13]
+    postal = f"{30000 + 7919 * n:05d}"[-5:]
+    return BuyerInfo(address_line1=f"{n + 3} {street} Road", city=f"Town{chr(97 + n)}", state="WA",
+                     postal_code=postal, country_code="US")  # fmt: skip
+
+
+def _phone_rows(store: Store) -> int:
+    t = schema.identity_links
+    with store.engine.connect() as conn:
+        return len(conn.execute(select(t.c.link_id).where(t.c.rule == "phone")).all())
+
+
+def test_a_phone_too_common_to_block_on_unlinks_and_relinks_as_a_full_rebuild_does(
+    db_url: str, tmp_path: object
+) -> None:
+    names = [f"{f} {last}" for f, last in zip(FIRSTS.split(), LASTS.split(), strict=True)]
+    shop = [
+        _order(n, "shop", f"s{n}", name, phone=SHOP_PHONE, home=_apart(n))
+        for n, name in enumerate(names)  # 15 buyers behind one phone: usable to block on
+    ]
+    others = [
+        _order(20 + n, "shop", f"o{n}", f"Pat Oak{n}x", home=_apart(15 + n)) for n in range(5)
+    ]
+    zed = BuyerInfo(
+        address_line1="1 Elm Road", city="Zville", postal_code="99001", country_code="US"
+    )
+    gets_the_phone = [_order(40, "shop", "o0", "Pat Oak0x", phone=SHOP_PHONE, home=zed, day=9)]
+    drops_it = [  # six phones of its own, each twice: the shop's is no longer among its top six
+        _order(50 + n, "shop", "o0", "Pat Oak0x", phone=f"206 555 01{n // 2}0", home=zed, day=10)
+        for n in range(12)
+    ]
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+        _ingest(s, [*shop, *others], NOW)  # 20 buyers: one more keeps the total's state
+        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    assert _phone_rows(step) == 15 * 14 // 2
+    for n, orders in enumerate([gets_the_phone, drops_it], start=1):
+        later = NOW + timedelta(hours=n)
+        rebuild_customers(step, _ingest(step, orders, later), base_currency="USD", now=later)
+        _ingest(full, orders, later)
+        rebuild_customers(full, None, base_currency="USD", now=later)
+        assert _phone_rows(step) == (0 if n == 1 else 15 * 14 // 2)  # 16 holders: unusable
+        assert _snapshot(step) == _snapshot(full)
+
+
+def test_an_incremental_run_weighs_a_value_by_buyers_it_never_reads(
+    db_url: str, tmp_path: object
+) -> None:
+    """Two buyers named only "John" under one roof weigh the name by its surname count when
+    somebody holds it as a surname (as a full run does), though he lives far away."""
+    far = replace(HOME, address_line1="5 Pine Street", city="Austin", postal_code="78701")
+    world = [
+        _order(1, "shop", "j1", "John", home=HOME),
+        _order(2, "ebay", "j2", "John", home=HOME),
+        _order(3, "shop", "e1", "Elton John", home=far),
+        _order(4, "shop", "k1", "Kim Park", home=far),
+    ]
+    again = [_order(5, "shop", "j1", "John", phone="2065550142", home=HOME, day=2)]
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+        _ingest(s, world, NOW)
+        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    later = NOW + timedelta(hours=1)
+    rebuild_customers(step, _ingest(step, again, later), base_currency="USD", now=later)
+    _ingest(full, again, later)
+    rebuild_customers(full, None, base_currency="USD", now=later)
+    assert _snapshot(step) == _snapshot(full)
+
+
 def test_links_explain_a_customer(store: Store) -> None:
     _rates(store)
     _ingest(store, _people(), NOW)
@@ -467,3 +548,31 @@ def test_new_rates_reprice_every_customer_without_touching_identities(store: Sto
             )
         ).scalar_one()
     assert spent == Decimal("56.00")
+
+
+def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> None:
+    from custsync.curation import set_rates
+
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    later = NOW + timedelta(days=1)
+    c, t = schema.customers, schema.customer_totals
+    with store.engine.connect() as conn:
+        before = {r.customer_id: r for r in conn.execute(select(c))}
+        totals = conn.execute(select(t).order_by(t.c.customer_id, t.c.currency)).all()
+    same = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("1.10"))
+    assert set_rates(store, [same], base_currency="USD", now=later) == 1
+    with store.engine.connect() as conn:
+        assert {r.customer_id: r for r in conn.execute(select(c))} == before  # nothing moved
+    new = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("2.00"))
+    assert set_rates(store, [new], base_currency="USD", now=later) == 1
+    with store.engine.connect() as conn:
+        after = {r.customer_id: r for r in conn.execute(select(c))}
+        assert conn.execute(select(t).order_by(t.c.customer_id, t.c.currency)).all() == totals
+    repriced = {cid for cid, row in after.items() if row.updated_at == later}
+    assert repriced == {row.customer_id for row in totals if row.currency == "EUR"} != set()
+    for cid in repriced:
+        assert after[cid].amount_spent > before[cid].amount_spent
+    for cid in after.keys() - repriced:
+        assert after[cid] == before[cid]
