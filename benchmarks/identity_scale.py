@@ -1,7 +1,7 @@
 """Identity and metrics at scale: a full rebuild of a 1M-order world, incremental syncs of
 1,000 new orders each into it (``--batches``, one after the other: a batch costs more when a
-common name or place crosses a power of two and its weight moves), and the metrics
-aggregation against DuckDB on the same rows.
+common name or place crosses a power of two and its weight moves), the metrics
+aggregation against DuckDB on the same rows, and repricing every customer after a new rate.
 
 The world's Amazon orders (the world's Shopify and eBay orders have no connector yet and are
 left out) are rendered in the Orders API shape and mapped by the Amazon connector (no server:
@@ -25,14 +25,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
 from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page
+from custsync.curation import set_rates
 from custsync.demo import load_demo_rates
-from custsync.pipeline.fx import FxTable
+from custsync.pipeline.fx import FxRate, FxTable
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerKey, MarketplaceKind, Order, StreamName
 from custsync.sandbox.amazon_payloads import INCLUDED_DATA, render_order
@@ -163,6 +165,11 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> 
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
         start += size
     compare_metrics(store, tmp)
+    eur = FxRate("EUR", "USD", date(2020, 1, 1), Decimal("1.2345"))  # the demo's EUR rate moves
+    timed(
+        "a new EUR rate: reprice and store (fx set)",
+        lambda: set_rates(store, [eur], base_currency="USD", now=NOW + 9 * DAY),
+    )
 
 
 def sync_batch(store: Store, orders: list[Order], number: int, *, at: datetime) -> None:
