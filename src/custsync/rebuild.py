@@ -38,6 +38,7 @@ from custsync.store.customers import (
 from custsync.store.db import Store
 from custsync.store.facts import load_facts
 from custsync.store.identity import set_link_customers
+from custsync.store.identity_keys import load_profile_texts
 from custsync.store.metrics_sql import customer_metrics, write_metrics
 
 BATCH_BUYERS = 2000
@@ -85,8 +86,11 @@ def write_resolution(
         pending = [(cid, cluster) for cid, cluster in pending if cid not in kept]
     for batch in _batches(pending):
         refs = [ref for _, cluster in batch for ref in cluster]
-        facts = resolution.facts or {f.ref: f for f in load_facts(conn, refs)}
-        records = [_record(cid, cluster, facts, resolution.profiles, fx) for cid, cluster in batch]
+        at_hand = resolution.facts or {}
+        facts = {ref: at_hand[ref] for ref in refs if ref in at_hand}
+        facts |= {f.ref: f for f in load_facts(conn, [r for r in refs if r not in facts])}
+        texts = _profile_texts(conn, refs, resolution.profiles)
+        records = [_record(cid, cluster, facts, texts, fx) for cid, cluster in batch]
         write_customers(conn, records, {}, now=now)
     write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
     customer_of = {
@@ -128,11 +132,20 @@ def _batches(
         yield batch
 
 
+def _profile_texts(
+    conn: Connection, refs: Sequence[BuyerRef], profiles: Mapping[BuyerRef, BuyerProfile]
+) -> dict[BuyerRef, str]:
+    """The profile (JSON) to store for each of ``refs``: the one resolved, else the one stored
+    (its buyer has no new facts, so it stands; written back as it reads)."""
+    texts = {ref: profile_to_json(profiles[ref]) for ref in refs if ref in profiles}
+    return texts | load_profile_texts(conn, [ref for ref in refs if ref not in texts])
+
+
 def _record(
     customer_id: CustomerId,
     cluster: Sequence[BuyerRef],
     facts: dict[BuyerRef, BuyerFacts],
-    profiles: dict[BuyerRef, BuyerProfile],
+    texts: dict[BuyerRef, str],
     fx: FxTable,
 ) -> CustomerRecord:
     buyers = tuple(facts[ref] for ref in cluster if ref in facts)
@@ -144,5 +157,5 @@ def _record(
         metrics=compute_metrics(orders, fx),
         buyers=buyers,
         totals=currency_totals(orders),
-        profiles={b.ref: profile_to_json(profiles.get(b.ref) or build_profile(b)) for b in buyers},
+        profiles={b.ref: texts.get(b.ref) or profile_to_json(build_profile(b)) for b in buyers},
     )

@@ -2,10 +2,13 @@
 
 Wiring between the store and the pure ``pipeline`` (profiles, scoring, clustering), run inside
 the caller's transaction. Incremental: the touched buyers whose profile changed are rescored
-(a returning buyer with the same name, address and contacts keeps its links), and with them
-every buyer holding a key whose state changed (``pipeline.states``); then every customer a
-touched buyer is in is reclustered with everything linked to it. Full: everything, in memory.
-Both store the same keys, links and parameters for the same data (tests compare them).
+against their candidates (a returning buyer with the same name, address and contacts keeps
+its links); between the other buyers only the pairs a key's change can reach are redone (the
+holders of a frequency key whose weight moved, of a blocking key that became usable or not:
+``pipeline.states``). Scores read each key's state from the stored counts as they ask for it.
+Then every customer a touched buyer is in is reclustered with everything linked to it. Full:
+everything, in memory. Both store the same keys, links and parameters for the same data
+(tests compare them).
 """
 
 from __future__ import annotations
@@ -40,15 +43,17 @@ from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
 from custsync.store.facts import load_all_facts, load_facts
 from custsync.store.identity import (
+    add_links,
+    links_between,
     links_touching,
     load_overrides,
     load_params,
     replace_links,
-    replace_pair_links,
     save_params,
     sure_link_counts,
 )
 from custsync.store.identity_keys import (
+    StoredStates,
     clear_keys,
     key_counts,
     key_members,
@@ -68,8 +73,8 @@ NOISY_PARAM = "noisy:"
 class Resolution:
     scope: tuple[BuyerRef, ...]  # every buyer whose customer is recomputed
     clusters: list[tuple[BuyerRef, ...]]  # the customers of ``scope``
-    profiles: dict[BuyerRef, BuyerProfile]  # of every buyer in ``scope``
-    facts: dict[BuyerRef, BuyerFacts] | None = None  # of every buyer, when held anyway
+    profiles: dict[BuyerRef, BuyerProfile]  # those at hand (all, in a full run)
+    facts: dict[BuyerRef, BuyerFacts] | None = None  # those at hand (the touched buyers'; all)
     renewed: frozenset[BuyerRef] | None = None  # buyers with new facts (``None``: all of them)
 
 
@@ -78,23 +83,25 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     params = load_params(conn)
     if touched is None or _moves_total(conn, touched, params):
         return _resolve_all(conn, params, now)  # every weight moves: rescore everything
-    fresh = {f.ref: build_profile(f) for f in load_facts(conn, sorted(set(touched)))}
+    facts = {f.ref: f for f in load_facts(conn, sorted(set(touched)))}
+    fresh = {ref: build_profile(f) for ref, f in facts.items()}
     stored = load_profiles(conn, fresh.keys())
     changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
     reblocked, reweighed = _store_keys(conn, changed, params)
-    rescore = set(changed) | reblocked
-    profiles = dict(fresh) | load_profiles(conn, rescore - set(fresh))
-    _rescore(conn, rescore, profiles, params, now)
-    moved = rescore | _reweigh(conn, reweighed, rescore, profiles, params=params, now=now)
-    flipped = _update_policy(conn, {ref[0] for ref in rescore}, params, now)
+    profiles = dict(fresh)
+    states = StoredStates(conn, _given_states(params))
+    _rescore(conn, set(changed), profiles, states, now)
+    repaired = _repair(conn, reblocked, reweighed, set(changed), profiles, states=states, now=now)
+    moved = set(changed) | repaired
+    flipped = _update_policy(conn, {ref[0] for ref in moved}, params, now)
     if flipped:
-        extra = set(_account_refs(conn, flipped)) - rescore
+        extra = set(_account_refs(conn, flipped)) - set(changed)
         profiles |= load_profiles(conn, extra)
-        rescore |= extra
-        _rescore(conn, rescore, profiles, params, now)
+        rescore = set(changed) | extra
+        _rescore(conn, rescore, profiles, StoredStates(conn, _given_states(params)), now)
         moved |= rescore
     found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
-    return replace(found, renewed=frozenset(fresh))
+    return replace(found, facts=facts, renewed=frozenset(fresh))
 
 
 def _moves_total(conn: Connection, touched: Collection[BuyerRef], params: dict[str, int]) -> bool:
@@ -107,10 +114,10 @@ def _moves_total(conn: Connection, touched: Collection[BuyerRef], params: dict[s
 
 def _store_keys(
     conn: Connection, fresh: dict[BuyerRef, BuyerProfile], params: dict[str, int]
-) -> tuple[set[BuyerRef], list[str]]:
-    """Store the new keys of ``fresh``. Returns the holders of every blocking key that became
-    usable or unusable (their candidates changed) and every frequency key whose weight moved
-    (only pairs of its holders need rescoring)."""
+) -> tuple[set[str], set[str]]:
+    """Store the new keys of ``fresh``. Returns every blocking key that became usable or
+    unusable (the pairs of its holders may have become or stopped being candidates) and every
+    frequency key whose weight moved (only pairs of its holders need rescoring)."""
     old = stored_keys(conn, fresh)
     new = {ref: blocking_keys(p) | stat_keys(p) for ref, p in fresh.items()}
     moved = {key for ref in new for key in new[ref].symmetric_difference(old.get(ref, set()))}
@@ -118,102 +125,131 @@ def _store_keys(
     replace_keys(conn, new, old)
     after = key_counts(conn, moved)
     total = params.get(TOTAL_PARAM, 0)
-    reweighed: list[str] = []
-    reblocked: list[str] = []
-    for k in sorted(moved):
+    reweighed: set[str] = set()
+    reblocked: set[str] = set()
+    for k in moved:
         one, two = before.get(k, 0), after.get(k, 0)
         if is_stat_key(k):
             if weight_moves(k, one, two, total):
-                reweighed.append(k)
+                reweighed.add(k)
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):
-            reblocked.append(k)
-    return {ref for refs in key_members(conn, reblocked).values() for ref in refs}, reweighed
-
-
-def _reweigh(
-    conn: Connection,
-    keys: list[str],
-    rescored: set[BuyerRef],
-    profiles: dict[BuyerRef, BuyerProfile],
-    *,
-    params: dict[str, int],
-    now: datetime,
-) -> set[BuyerRef]:
-    """Rescore the candidate pairs of buyers who share a frequency key whose weight moved;
-    return the buyers of every pair whose link changed."""
-    holders = {
-        key: [ref for ref in refs if ref not in rescored]
-        for key, refs in key_members(conn, keys).items()
-    }
-    involved = {ref for refs in holders.values() for ref in refs}
-    if not involved:
-        return set()
-    profiles |= load_profiles(conn, involved - set(profiles))
-    blocking = {ref: blocking_keys(profiles[ref]) for ref in involved if ref in profiles}
-    shared = _shared_blocks(holders, blocking)
-    counts = key_counts(conn, {key for key, _ in shared})
-    pairs = {
-        (a, b)
-        for key, group in shared
-        if is_usable_block(key, key_state(counts.get(key, 0)))
-        for i, a in enumerate(group)
-        for b in group[i + 1 :]
-    }
-    paired = {ref for pair in pairs for ref in pair}
-    stats = {key for ref in paired for key in stat_keys(profiles[ref])}
-    counts |= key_counts(conn, stats - set(counts))
-    states = _states(counts, params)
-    fresh_links = [
-        link for pair in sorted(pairs) if (link := score_pair(pair, profiles, states)) is not None
-    ]
-    old_links = [x for x in links_touching(conn, paired) if (x.a, x.b) in pairs]
-    changed = set(fresh_links).symmetric_difference(old_links)
-    moved = {(link.a, link.b) for link in changed}
-    replace_pair_links(conn, moved, [x for x in fresh_links if (x.a, x.b) in moved], now=now)
-    return {ref for pair in moved for ref in pair}
-
-
-def _shared_blocks(
-    holders: dict[str, list[BuyerRef]], blocking: dict[BuyerRef, frozenset[str]]
-) -> list[tuple[str, list[BuyerRef]]]:
-    """Per holder group (the holders of one key): each blocking key that two or more of them
-    share, with those holders (sorted). Only these keys can pair holders up."""
-    shared: list[tuple[str, list[BuyerRef]]] = []
-    for refs in holders.values():
-        index: dict[str, list[BuyerRef]] = {}
-        for ref in refs:
-            for key in blocking.get(ref, ()):
-                index.setdefault(key, []).append(ref)
-        shared += [(key, sorted(group)) for key, group in index.items() if len(group) > 1]
-    return shared
+            reblocked.add(k)
+    return reblocked, reweighed
 
 
 def _rescore(
     conn: Connection,
     rescore: set[BuyerRef],
     profiles: dict[BuyerRef, BuyerProfile],
-    params: dict[str, int],
+    states: StoredStates,
     now: datetime,
 ) -> None:
     """Find every link of ``rescore`` against its candidates and store them."""
     keys = {key for ref in rescore for key in blocking_keys(profiles[ref])}
-    counts = key_counts(conn, keys)
-    usable = [k for k in keys if is_usable_block(k, key_state(counts.get(k, 0)))]
-    members = key_members(conn, usable)
-    candidates = {ref for refs in members.values() for ref in refs} - set(profiles)
-    profiles |= load_profiles(conn, candidates)
-    involved = rescore | candidates
-    stats = {key for ref in involved if ref in profiles for key in stat_keys(profiles[ref])}
-    counts |= key_counts(conn, stats - set(counts))
-    states = _states(counts, params)
+    states.fetch(keys)
+    members = key_members(conn, [k for k in keys if is_usable_block(k, states.get(k, 0))])
+    candidates = {ref for refs in members.values() for ref in refs}
+    profiles |= load_profiles(conn, candidates - set(profiles))
     present = {k: [r for r in refs if r in profiles] for k, refs in members.items()}
     links = find_links(rescore, profiles, present, states)
-    replace_links(conn, rescore, links, now=now)
+    replace_links(conn, links_touching(conn, rescore), links, now=now)
 
 
-def _states(counts: dict[str, int], params: dict[str, int]) -> dict[str, int]:
-    states = {key: key_state(n) for key, n in counts.items()}
-    states[TOTAL_KEY] = params.get(TOTAL_PARAM, 0)
+def _repair(
+    conn: Connection,
+    reblocked: set[str],
+    reweighed: set[str],
+    changed: set[BuyerRef],
+    profiles: dict[BuyerRef, BuyerProfile],
+    *,
+    states: StoredStates,
+    now: datetime,
+) -> set[BuyerRef]:
+    """Relink the pairs of buyers not in ``changed`` (their profiles are as stored) whose link
+    may have changed: pairs sharing a frequency key whose weight moved are rescored; pairs
+    sharing a blocking key that became usable become candidates (scored) unless they already
+    were, and pairs it was the last usable shared key of lose their link. Returns the buyers
+    of every pair whose link changed."""
+    members = key_members(conn, reblocked | reweighed)
+    holders = {key: [ref for ref in refs if ref not in changed] for key, refs in members.items()}
+    involved = {ref for refs in holders.values() for ref in refs}
+    profiles |= load_profiles(conn, involved - set(profiles))
+    blocking = {ref: blocking_keys(profiles[ref]) for ref in involved if ref in profiles}
+    groups = [refs for key, refs in holders.items() if key in reweighed]
+    score = _rescored_pairs(groups, blocking, states)
+    flips = _flipped_pairs(
+        [holders[key] for key in reblocked & holders.keys()], blocking, states, reblocked
+    )
+    score |= {pair for pair, is_candidate in flips.items() if is_candidate}
+    found = [link for pair in sorted(score) if (link := score_pair(pair, profiles, states))]
+    examined = score | flips.keys()
+    old = links_between(conn, examined)
+    moved = {(link.a, link.b) for link in set(found).symmetric_difference(old)}
+    replace_links(
+        conn,
+        [x for x in old if (x.a, x.b) in moved],
+        [x for x in found if (x.a, x.b) in moved],
+        now=now,
+    )
+    return {ref for pair in moved for ref in pair}
+
+
+def _rescored_pairs(
+    groups: list[list[BuyerRef]], blocking: dict[BuyerRef, frozenset[str]], states: StoredStates
+) -> set[tuple[BuyerRef, BuyerRef]]:
+    """The candidate pairs within each group (the holders of one key, sorted): the pairs
+    sharing a usable blocking key."""
+    shared: list[tuple[str, list[BuyerRef]]] = []
+    for refs in groups:
+        index: dict[str, list[BuyerRef]] = {}
+        for ref in refs:
+            for key in blocking.get(ref, ()):
+                index.setdefault(key, []).append(ref)
+        shared += [(key, group) for key, group in index.items() if len(group) > 1]
+    states.fetch({key for key, _ in shared})
+    return {
+        (a, b)
+        for key, group in shared
+        if is_usable_block(key, states.get(key, 0))
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
+    }
+
+
+def _flipped_pairs(
+    groups: list[list[BuyerRef]],
+    blocking: dict[BuyerRef, frozenset[str]],
+    states: StoredStates,
+    reblocked: set[str],
+) -> dict[tuple[BuyerRef, BuyerRef], bool]:
+    """The pairs within each group (the holders of one reblocked key, sorted) that became
+    candidates (``True``) or stopped being ones (``False``): a pair is one when it shares a
+    usable blocking key, and only the ``reblocked`` keys changed whether they are usable."""
+    shared = {
+        (a, b): blocking[a] & blocking[b]
+        for refs in groups
+        for i, a in enumerate(refs)
+        if a in blocking
+        for b in refs[i + 1 :]
+        if b in blocking
+    }
+    states.fetch({key for keys in shared.values() for key in keys})
+    flips: dict[tuple[BuyerRef, BuyerRef], bool] = {}
+    for pair, keys in shared.items():
+        usable = {key: is_usable_block(key, states.get(key, 0)) for key in keys}
+        now = any(usable.values())
+        if now != any(is_usable != (key in reblocked) for key, is_usable in usable.items()):
+            flips[pair] = now
+    return flips
+
+
+def _full_states(counts: dict[str, int], params: dict[str, int]) -> dict[str, int]:
+    return {key: key_state(n) for key, n in counts.items()} | _given_states(params)
+
+
+def _given_states(params: dict[str, int]) -> dict[str, int]:
+    """The states entries that are no stored key: the number of buyers, the name policies."""
+    states = {TOTAL_KEY: params.get(TOTAL_PARAM, 0)}
     for name, value in params.items():
         if name.startswith(NOISY_PARAM) and value:
             states[tolerant_key(name[len(NOISY_PARAM) :])] = 1
@@ -255,7 +291,6 @@ def _cluster_scope(
         frontier = reached - scope
         scope |= frontier
     inside = [link for link in links.values() if link.a in scope and link.b in scope]
-    profiles |= load_profiles(conn, scope - set(profiles))
     return Resolution(tuple(sorted(scope)), cluster(scope, inside, overrides), profiles)
 
 
@@ -278,13 +313,13 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     counts = _store_all_keys(conn, profiles, blocking)
     params[TOTAL_PARAM] = key_state(len(profiles))
     members = block_members(blocking)
-    strict, tolerant = find_links_both(profiles, members, _states(counts, params), blocking)
+    strict, tolerant = find_links_both(profiles, members, _full_states(counts, params), blocking)
     noisy = _learn_policy(strict, {ref[0] for ref in profiles}, params)
     links = [x for x in strict if not (x.a[0] in noisy and x.b[0] in noisy)]
     links += [x for x in tolerant if x.a[0] in noisy and x.b[0] in noisy]
     links.sort(key=lambda x: (x.a, x.b))
     conn.execute(delete(schema.identity_links))
-    replace_links(conn, (), links, now=now)
+    add_links(conn, links, now=now)
     save_params(conn, params, now=now)
     overrides = fold_overrides(load_overrides(conn))
     clusters = cluster(profiles, links, overrides)

@@ -8,16 +8,15 @@ ids never hold a colon).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Integer,
     bindparam,
-    cast,
+    case,
     delete,
     func,
     insert,
@@ -68,88 +67,120 @@ def _link_row(link: Link, customer_id: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _row_link(row: Any) -> Link:
-    return Link(
-        parse_ref(row.buyer_a),
-        parse_ref(row.buyer_b),
-        Rule(row.rule),
-        row.score,
-        tuple(json.loads(row.evidence or "{}").items()),
-        is_link=bool(row.is_link),
-        names_conflict=bool(row.names_conflict),
-        is_sure=bool(row.is_sure),
-        has_typos=bool(row.has_typos),
-    )
-
-
 def _touching(refs: Sequence[BuyerRef]) -> Any:
     texts = [ref_text(ref) for ref in refs]
     t = schema.identity_links
     return or_(t.c.buyer_a.in_(texts), t.c.buyer_b.in_(texts))
 
 
-def replace_links(
-    conn: Connection, refs: Collection[BuyerRef], links: Iterable[Link], *, now: datetime
-) -> None:
-    """Drop every stored link touching ``refs``, then store ``links``."""
-    for chunk in chunks(sorted(refs)):
-        conn.execute(delete(schema.identity_links).where(_touching(chunk)))
+def add_links(conn: Connection, links: Iterable[Link], *, now: datetime) -> None:
     rows = [_link_row(link, "", now) for link in links]
     for batch in chunks(rows, 5000):
         conn.execute(insert(schema.identity_links), batch)
 
 
-def replace_pair_links(
-    conn: Connection,
-    pairs: Collection[tuple[BuyerRef, BuyerRef]],
-    links: Iterable[Link],
-    *,
-    now: datetime,
+def replace_links(
+    conn: Connection, old: Iterable[Link], new: Iterable[Link], *, now: datetime
 ) -> None:
-    """Drop the stored links of exactly these pairs, then store ``links``."""
+    """Store ``new`` instead of the stored links ``old`` (as ``links_touching`` read them). A
+    pair in both keeps its row, rewritten in place (its id and customer stay: fewer pages
+    to write than a new row in every index), a pair only in ``old`` loses it, and a pair only
+    in ``new`` gets one."""
     t = schema.identity_links
-    rows = [{"a": ref_text(a), "b": ref_text(b)} for a, b in sorted(pairs)]
-    statement = delete(t).where(t.c.buyer_a == bindparam("a"), t.c.buyer_b == bindparam("b"))
-    for chunk in chunks(rows, 2000):
-        conn.execute(statement, list(chunk))
-    found = [_link_row(link, "", now) for link in links]
-    for chunk in chunks(found, 5000):
-        conn.execute(insert(schema.identity_links), list(chunk))
+    before = {(x.a, x.b) for x in old}
+    after = {(x.a, x.b): x for x in new}
+    gone = [{"a": ref_text(a), "b": ref_text(b)} for a, b in sorted(before - after.keys())]
+    pair = (t.c.buyer_a == bindparam("a"), t.c.buyer_b == bindparam("b"))
+    for chunk in chunks(gone, 2000):
+        conn.execute(delete(t).where(*pair), chunk)
+    rows = [_link_row(x, "", now) for key, x in sorted(after.items()) if key in before]
+    kept = [
+        {"a": r["buyer_a"], "b": r["buyer_b"]} | {f"v_{n}": r[n] for n in _REWRITTEN} for r in rows
+    ]
+    rewrite = update(t).where(*pair).values({name: bindparam(f"v_{name}") for name in _REWRITTEN})
+    for chunk in chunks(kept, 2000):
+        conn.execute(rewrite, chunk)
+    add_links(conn, [x for key, x in sorted(after.items()) if key not in before], now=now)
+
+
+_REWRITTEN = [
+    "rule",
+    "score",
+    "evidence",
+    "created_at",
+    "is_link",
+    "names_conflict",
+    "is_sure",
+    "has_typos",
+]
 
 
 def links_touching(conn: Connection, refs: Collection[BuyerRef]) -> list[Link]:
-    t = schema.identity_links
-    found: dict[tuple[BuyerRef, BuyerRef], Link] = {}
-    for chunk in chunks(sorted(refs)):
-        for row in conn.execute(select(t).where(_touching(chunk))):
-            link = _row_link(row)
-            found[(link.a, link.b)] = link
+    """Every stored link touching ``refs``, as clustering and rescoring compare them: without
+    their evidence (it is for ``--why`` only, and never part of a link's equality)."""
+    found = {
+        (link.a, link.b): link
+        for chunk in chunks(sorted(refs))
+        for link in _links_where(conn, _touching(chunk))
+    }
     return [found[pair] for pair in sorted(found)]
 
 
+def links_between(conn: Connection, pairs: Collection[tuple[BuyerRef, BuyerRef]]) -> list[Link]:
+    """The stored links of these pairs (each ``a < b``), as ``links_touching`` reads them."""
+    t = schema.identity_links
+    firsts = sorted({ref_text(a) for a, _ in pairs})
+    found = [
+        link
+        for chunk in chunks(firsts)
+        for link in _links_where(conn, t.c.buyer_a.in_(chunk))
+        if (link.a, link.b) in pairs
+    ]
+    return sorted(found, key=lambda link: (link.a, link.b))
+
+
+def _links_where(conn: Connection, where: Any) -> Iterator[Link]:
+    t = schema.identity_links
+    flags = (t.c.is_link, t.c.names_conflict, t.c.is_sure, t.c.has_typos)
+    query = select(t.c.buyer_a, t.c.buyer_b, t.c.rule, t.c.score, *flags).where(where)
+    for a, b, rule, score, *marks in conn.execute(query):
+        yield Link(parse_ref(a), parse_ref(b), Rule(rule), score, (), *map(bool, marks))
+
+
 def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) -> None:
-    """Each link touching these buyers belongs to the customer of its first buyer."""
+    """Each link touching these buyers belongs to the customer of its first buyer (only rows
+    that say otherwise are written: most of them already do)."""
     t = schema.identity_links
     rows = [{"a": ref_text(ref), "cid": cid} for ref, cid in sorted(customer_of.items())]
-    statement = update(t).where(t.c.buyer_a == bindparam("a")).values(customer_id=bindparam("cid"))
+    statement = (
+        update(t)
+        .where(t.c.buyer_a == bindparam("a"), t.c.customer_id != bindparam("cid"))
+        .values(customer_id=bindparam("cid"))
+    )
     for chunk in chunks(rows, 2000):
         conn.execute(statement, list(chunk))
 
 
 def sure_link_counts(conn: Connection, account_ids: Collection[str]) -> dict[str, tuple[int, int]]:
-    """Per account: sure links with both buyers in it, and how many of them had typos."""
+    """Per account: sure links with both buyers in it, and how many of them had typos (one
+    pass over the sure links for all of them)."""
     t = schema.identity_links
-    counts: dict[str, tuple[int, int]] = {}
-    for account in sorted(account_ids):
+    accounts = sorted(account_ids)
+    if not accounts:
+        return {}
+    columns = []
+    for account in accounts:
         prefix = account.replace("_", r"\_") + ":%"
-        query = select(func.count(), func.sum(cast(t.c.has_typos, Integer))).where(
-            t.c.is_sure.is_(True),
-            t.c.buyer_a.like(prefix, escape="\\"),
-            t.c.buyer_b.like(prefix, escape="\\"),
-        )
-        total, typos = conn.execute(query).one()
-        counts[account] = (int(total or 0), int(typos or 0))
-    return counts
+        inside = t.c.buyer_a.like(prefix, escape="\\") & t.c.buyer_b.like(prefix, escape="\\")
+        columns += [
+            func.sum(case((inside, 1), else_=0)),
+            func.sum(case((inside & t.c.has_typos.is_(True), 1), else_=0)),
+        ]
+    row = conn.execute(select(*columns).where(t.c.is_sure.is_(True))).one()
+    return {
+        account: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0))
+        for i, account in enumerate(accounts)
+    }
 
 
 # ---------------------------------------------------------------- parameters and overrides

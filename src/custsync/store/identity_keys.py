@@ -6,28 +6,39 @@ a weight is one lookup, not a count over every holder) and each buyer's stored p
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.profiles import BuyerProfile, profile_from_json
+from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.refs import chunks, pair_filters
 
+T = TypeVar("T")
+UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
+
 
 def load_profiles(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, BuyerProfile]:
+    return {
+        ref: profile_from_json(ref[0], ref[1], text)
+        for ref, text in load_profile_texts(conn, refs).items()
+    }
+
+
+def load_profile_texts(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, str]:
+    """The stored profiles of ``refs`` as stored (JSON), of those that have one."""
     b = schema.buyers
-    found: dict[BuyerRef, BuyerProfile] = {}
+    found: dict[BuyerRef, str] = {}
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         query = select(b.c.account_id, b.c.buyer_key, b.c.profile).where(
             where, b.c.profile.is_not(None)
         )
         for account, key, text in conn.execute(query):
-            ref = (AccountId(account), BuyerKey(key))
-            found[ref] = profile_from_json(ref[0], ref[1], text)
+            found[(AccountId(account), BuyerKey(key))] = text
     return found
 
 
@@ -54,35 +65,54 @@ def replace_keys(
 ) -> None:
     """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
     ``None``: neither these buyers nor these keys are stored yet, as after ``clear_keys``),
-    and keep the counts with them. Rows are written in batches, never all held at once."""
-    k = schema.identity_keys
-    for where in [] if old is None else pair_filters(k.c.account_id, k.c.buyer_key, keys):
-        conn.execute(delete(k).where(where))
-    rows = ((key, ref[0], ref[1]) for ref in sorted(keys) for key in sorted(keys[ref]))
-    statement = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
+    and keep the counts with them. Only the keys a buyer gained or lost are written (a
+    returning buyer keeps most of its keys); rows go in batches, never all held at once."""
+    before = old or {}
+    _write_keys(
+        conn,
+        "DELETE FROM identity_keys WHERE key = %s AND account_id = %s AND buyer_key = %s",
+        before,
+        keys,
+    )
+    _write_keys(
+        conn,
+        "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)",
+        keys,
+        before,
+    )
+    moves: Counter[str] = Counter(key for held in keys.values() for key in held)
+    moves.subtract(key for held in before.values() for key in held)
+    _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
+
+
+def _write_keys(
+    conn: Connection,
+    statement: str,
+    keys: Mapping[BuyerRef, Collection[str]],
+    unless: Mapping[BuyerRef, Collection[str]],
+) -> None:
+    """Run ``statement`` for each (key, account, buyer key) of ``keys`` not in ``unless``."""
+    rows = (
+        (key, *ref)
+        for ref in sorted(keys)
+        for key in sorted(set(keys[ref]).difference(unless.get(ref, ())))
+    )
     for batch in chunks(rows, 20000):
         conn.exec_driver_sql(_placeholders(conn, statement), batch)
-    moves: Counter[str] = Counter(key for held in keys.values() for key in held)
-    moves.subtract(key for held in (old or {}).values() for key in held)
-    _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
 
 
 def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> None:
     """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
     c = schema.identity_key_counts
     rows = sorted(moves.items())
-    if is_empty:
-        statement = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
-        for batch in chunks(rows, 20000):
-            conn.exec_driver_sql(_placeholders(conn, statement), batch)
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(c)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[c.c.key], set_={"holders": c.c.holders + upsert.excluded.holders}
-    )
-    for part in chunks(rows, 2000):
-        conn.execute(upsert, [{"key": key, "holders": n} for key, n in part])
+    statement = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
+    if not is_empty:
+        statement += (
+            " ON CONFLICT (key) DO UPDATE SET holders = identity_key_counts.holders"
+            " + excluded.holders"
+        )
+    for batch in chunks(rows, 20000):
+        conn.exec_driver_sql(_placeholders(conn, statement), batch)
     for gone in chunks(key for key, n in rows if n < 0):
         conn.execute(delete(c).where(c.c.key.in_(gone), c.c.holders <= 0))
 
@@ -93,24 +123,80 @@ def _placeholders(conn: Connection, statement: str) -> str:
 
 def key_counts(conn: Connection, keys: Collection[str]) -> dict[str, int]:
     """How many buyers hold each of ``keys`` (keys nobody holds are left out)."""
-    c = schema.identity_key_counts
-    counts: dict[str, int] = {}
-    for chunk in chunks(sorted(keys)):
-        query = select(c.c.key, c.c.holders).where(c.c.key.in_(chunk))
-        counts.update({key: int(n) for key, n in conn.execute(query)})
-    return counts
+    query = "SELECT key, holders FROM identity_key_counts WHERE key IN ({})"
+    return {key: int(n) for key, n in _rows_in(conn, query, keys)}
 
 
 def key_members(conn: Connection, keys: Collection[str]) -> dict[str, list[BuyerRef]]:
-    k = schema.identity_keys
+    """The buyers holding each of ``keys``, sorted (keys nobody holds are left out)."""
+    query = "SELECT key, account_id, buyer_key FROM identity_keys WHERE key IN ({})"
     members: dict[str, list[BuyerRef]] = defaultdict(list)
-    for chunk in chunks(sorted(keys)):
-        query = select(k.c.key, k.c.account_id, k.c.buyer_key).where(k.c.key.in_(chunk))
-        for key, account, buyer_key in conn.execute(query):
-            members[key].append((AccountId(account), BuyerKey(buyer_key)))
+    for key, account, buyer_key in _rows_in(conn, query, keys):
+        members[key].append((AccountId(account), BuyerKey(buyer_key)))
     for refs in members.values():
         refs.sort()
     return members
+
+
+class StoredStates(Mapping[str, int]):
+    """Key states (``pipeline.states``) as the stored counts say, read as they are asked for:
+    ``fetch`` reads many keys at once, and a key asked for unfetched is read then. So scores
+    see the state of every key they look at, as in a full run, whichever buyers a run holds
+    (a key nobody holds is absent, as there). ``given`` holds entries that are no stored key:
+    the number of buyers' state and the name policies."""
+
+    def __init__(self, conn: Connection, given: Mapping[str, int]) -> None:
+        self._conn = conn
+        self._states = dict(given)  # a key read that nobody holds: UNHELD
+
+    def fetch(self, keys: Iterable[str]) -> None:
+        wanted = {key for key in keys if key not in self._states}
+        counts = key_counts(self._conn, wanted)
+        self._states.update(dict.fromkeys(wanted, UNHELD))
+        self._states.update({key: key_state(n) for key, n in counts.items()})
+
+    def _read(self, key: str) -> int:
+        self.fetch((key,))
+        return self._states[key]
+
+    @overload
+    def get(self, key: str, /) -> int | None: ...
+
+    @overload
+    def get(self, key: str, /, default: int | T) -> int | T: ...
+
+    def get(self, key: str, /, default: object = None) -> object:
+        found = self._states.get(key)  # scores ask this hundreds of thousands of times
+        if found is None:
+            found = self._read(key)
+        return default if found == UNHELD else found
+
+    def __getitem__(self, key: str) -> int:
+        found = self._states.get(key)
+        if found is None:
+            found = self._read(key)
+        if found == UNHELD:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        """The entries read so far."""
+        return (key for key, state in self._states.items() if state != UNHELD)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _rows_in(conn: Connection, query: str, values: Collection[str]) -> Iterator[Any]:
+    """Rows of ``query`` with its ``IN ({})`` over ``values``, in chunks. Plain driver SQL: a
+    refresh looks up tens of thousands of keys, and compiling each chunk's statement would
+    cost more than running it."""
+    for chunk in chunks(sorted(values)):
+        marks = ", ".join(["%s"] * len(chunk))
+        yield from conn.exec_driver_sql(_placeholders(conn, query.format(marks)), tuple(chunk))
 
 
 def profiled_among(conn: Connection, refs: Collection[BuyerRef]) -> set[BuyerRef]:

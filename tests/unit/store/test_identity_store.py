@@ -344,8 +344,8 @@ def _apart(n: int) -> BuyerInfo:
     """The ``n``-th of addresses that share no street, city or postal code."""
     street = STREETS.split()[n % 13]
     postal = f"{30000 + 7919 * n:05d}"[-5:]
-    return BuyerInfo(address_line1=f"{n + 3} {street} Road", city=f"Town{chr(97 + n)}", state="WA",
-                     postal_code=postal, country_code="US")  # fmt: skip
+    line, city = f"{n + 3} {street} Road", f"Town{chr(97 + n)}"
+    return BuyerInfo(address_line1=line, city=city, postal_code=postal, country_code="US")
 
 
 def _phone_rows(store: Store) -> int:
@@ -377,7 +377,7 @@ def test_a_phone_too_common_to_block_on_unlinks_and_relinks_as_a_full_rebuild_do
     for s in (full, step):
         upgrade(s)
         _rates(s)
-        _ingest(s, [*shop, *others], NOW)  # 20 buyers: one more keeps the total's state
+        _ingest(s, [*shop, *others], NOW)  # 20 buyers, none added later: the total stays
         rebuild_customers(s, None, base_currency="USD", now=NOW)
     assert _phone_rows(step) == 15 * 14 // 2
     for n, orders in enumerate([gets_the_phone, drops_it], start=1):

@@ -1,0 +1,109 @@
+"""Identity rows as an incremental refresh writes and reads them: keys and their counts, key
+states read on demand, links rewritten in place, and the sure links a name policy is learnt
+from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from custsync.pipeline.identity import Link
+from custsync.pipeline.scoring import Rule
+from custsync.pipeline.states import TOTAL_KEY, key_state
+from custsync.records import AccountId, BuyerKey
+from custsync.store import schema
+from custsync.store.db import Store
+from custsync.store.identity import (
+    add_links,
+    links_between,
+    replace_links,
+    set_link_customers,
+    sure_link_counts,
+)
+from custsync.store.identity_keys import StoredStates, replace_keys, stored_keys
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+T1 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def _ref(account: str, key: str) -> tuple[AccountId, BuyerKey]:
+    return AccountId(account), BuyerKey(key)
+
+
+A, B, C, D = _ref("shop", "a"), _ref("shop", "b"), _ref("shop", "c"), _ref("ebay", "d")
+
+
+def _counts(store: Store) -> dict[str, int]:
+    c = schema.identity_key_counts
+    with store.engine.connect() as conn:
+        return {key: n for key, n in conn.execute(select(c.c.key, c.c.holders))}
+
+
+def test_replacing_keys_keeps_rows_and_counts_as_if_written_anew(store: Store) -> None:
+    with store.begin() as conn:
+        replace_keys(conn, {A: {"p:1", "L:lee"}, B: {"p:1", "L:kim"}})
+    with store.begin() as conn:
+        old = stored_keys(conn, [A, C])
+        replace_keys(conn, {A: {"p:2", "L:lee"}, C: {"p:2"}}, old)
+    with store.engine.connect() as conn:
+        assert stored_keys(conn, [A, B, C]) == {
+            A: {"p:2", "L:lee"},
+            B: {"p:1", "L:kim"},
+            C: {"p:2"},
+        }
+    assert _counts(store) == {"p:1": 1, "p:2": 2, "L:lee": 1, "L:kim": 1}
+
+
+def test_stored_states_read_keys_not_fetched_when_asked(store: Store) -> None:
+    with store.begin() as conn:
+        replace_keys(conn, {A: {"L:lee", "F:ann"}, B: {"L:lee"}, C: {"L:lee"}})
+    with store.engine.connect() as conn:
+        states = StoredStates(conn, {TOTAL_KEY: 12})
+        states.fetch(["F:ann"])
+        assert states.get("F:ann") == key_state(1)
+        assert states.get("L:lee", 0) == key_state(3)  # never fetched: read on demand
+        assert states["L:lee"] == key_state(3)
+        assert states.get("L:nobody") is None
+        assert states.get("L:nobody", 0) == 0
+        assert "L:lee" in states
+        assert "L:nobody" not in states
+        assert states.get(TOTAL_KEY) == 12
+        assert sorted(states) == sorted([TOTAL_KEY, "F:ann", "L:lee"])
+
+
+def _link(a: tuple[AccountId, BuyerKey], b: tuple[AccountId, BuyerKey], score: float) -> Link:
+    return Link(a, b, Rule.PHONE, score, (("phone", "same phone"),), is_sure=True)
+
+
+def _rows(store: Store) -> dict[tuple[str, str], tuple[object, ...]]:
+    t = schema.identity_links
+    query = select(t.c.buyer_a, t.c.buyer_b, t.c.link_id, t.c.customer_id, t.c.score)
+    with store.engine.connect() as conn:
+        return {(a, b): (i, cid, score) for a, b, i, cid, score in conn.execute(query)}
+
+
+def test_links_of_pairs_kept_are_rewritten_in_place(store: Store) -> None:
+    with store.begin() as conn:
+        add_links(conn, [_link(A, B, 20.0), _link(A, C, 21.0)], now=T0)
+        set_link_customers(conn, {A: "C1"})
+    before = _rows(store)
+    with store.begin() as conn:
+        old = links_between(conn, {(A, B), (A, C), (B, C)})
+        replace_links(conn, old, [_link(A, B, 25.0), _link(B, C, 22.0)], now=T1)
+    after = _rows(store)
+    assert set(after) == {("shop:a", "shop:b"), ("shop:b", "shop:c")}
+    link_id, _, _ = before[("shop:a", "shop:b")]
+    assert after[("shop:a", "shop:b")] == (link_id, "C1", 25.0)  # same row, new score
+    assert after[("shop:b", "shop:c")][1:] == ("", 22.0)  # a new row, its customer to come
+    with store.engine.connect() as conn:
+        assert links_between(conn, {(A, B)}) == [_link(A, B, 25.0)]
+
+
+def test_sure_links_are_counted_per_account_both_ends_in_it(store: Store) -> None:
+    typo = Link(A, C, Rule.NAME_ADDRESS, 18.0, is_sure=True, has_typos=True)
+    unsure = Link(B, C, Rule.NAME_ADDRESS, 13.0)
+    with store.begin() as conn:
+        add_links(conn, [_link(A, B, 20.0), typo, unsure, _link(A, D, 20.0)], now=T0)
+        found = sure_link_counts(conn, ["shop", "ebay", "etsy"])
+    assert found == {"shop": (2, 1), "ebay": (0, 0), "etsy": (0, 0)}
