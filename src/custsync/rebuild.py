@@ -37,7 +37,7 @@ from custsync.store.customers import (
 )
 from custsync.store.db import Store
 from custsync.store.facts import load_facts
-from custsync.store.identity import set_link_customers
+from custsync.store.identity import set_link_customers, unowned_link_firsts
 from custsync.store.identity_keys import load_profile_texts
 from custsync.store.metrics_sql import customer_metrics, write_metrics
 
@@ -97,6 +97,7 @@ def write_resolution(
         ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster
     }
     set_link_customers(conn, customer_of)
+    set_link_customers(conn, customer_ids_of(conn, unowned_link_firsts(conn)))
     return len(clusters)
 
 

@@ -33,11 +33,12 @@ from custsync.pipeline.identity import (
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
 from custsync.pipeline.states import (
     TOTAL_KEY,
+    bits_move,
     is_noisy,
     is_stat_key,
     key_state,
+    rarity_moves,
     tolerant_key,
-    weight_moves,
 )
 from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
@@ -87,17 +88,18 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     fresh = {ref: build_profile(f) for ref, f in facts.items()}
     stored = load_profiles(conn, fresh.keys())
     changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
-    reblocked, reweighed = _store_keys(conn, changed, params)
-    profiles = dict(fresh)
+    reblocked, reweighed, rarity = _store_keys(conn, changed, params)
+    rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
+    profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
     states = StoredStates(conn, _given_states(params))
-    _rescore(conn, set(changed), profiles, states, now)
-    repaired = _repair(conn, reblocked, reweighed, set(changed), profiles, states=states, now=now)
-    moved = set(changed) | repaired
+    _rescore(conn, rescore, profiles, states, now)
+    repaired = _repair(conn, reblocked, reweighed, rescore, profiles, states=states, now=now)
+    moved = rescore | repaired
     flipped = _update_policy(conn, {ref[0] for ref in moved}, params, now)
     if flipped:
-        extra = set(_account_refs(conn, flipped)) - set(changed)
+        extra = set(_account_refs(conn, flipped)) - rescore
         profiles |= load_profiles(conn, extra)
-        rescore = set(changed) | extra
+        rescore |= extra
         _rescore(conn, rescore, profiles, StoredStates(conn, _given_states(params)), now)
         moved |= rescore
     found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
@@ -114,10 +116,11 @@ def _moves_total(conn: Connection, touched: Collection[BuyerRef], params: dict[s
 
 def _store_keys(
     conn: Connection, fresh: dict[BuyerRef, BuyerProfile], params: dict[str, int]
-) -> tuple[set[str], set[str]]:
+) -> tuple[set[str], set[str], set[str]]:
     """Store the new keys of ``fresh``. Returns every blocking key that became usable or
-    unusable (the pairs of its holders may have become or stopped being candidates) and every
-    frequency key whose weight moved (only pairs of its holders need rescoring)."""
+    unusable (the pairs of its holders may have become or stopped being candidates), every
+    frequency key whose weight moved (only pairs of its holders need rescoring) and every
+    frequency key that stopped or started being rare (its few holders are rescored whole)."""
     old = stored_keys(conn, fresh)
     new = {ref: blocking_keys(p) | stat_keys(p) for ref, p in fresh.items()}
     moved = {key for ref in new for key in new[ref].symmetric_difference(old.get(ref, set()))}
@@ -127,14 +130,17 @@ def _store_keys(
     total = params.get(TOTAL_PARAM, 0)
     reweighed: set[str] = set()
     reblocked: set[str] = set()
+    rarity: set[str] = set()
     for k in moved:
         one, two = before.get(k, 0), after.get(k, 0)
         if is_stat_key(k):
-            if weight_moves(k, one, two, total):
+            if bits_move(k, one, two, total):
                 reweighed.add(k)
+            if rarity_moves(one, two):
+                rarity.add(k)
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):
             reblocked.add(k)
-    return reblocked, reweighed
+    return reblocked, reweighed, rarity
 
 
 def _rescore(

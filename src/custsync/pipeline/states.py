@@ -73,10 +73,15 @@ def is_rare(states: KeyStates, key: str) -> bool:
     return states.get(bounded_key(key), 0) <= RARE_STATE
 
 
-def weight_moves(key: str, before: int, after: int, total_state: int) -> bool:
-    """Whether a frequency key going from ``before`` to ``after`` buyers changes any score
-    (its clamped weight or whether it counts as rare)."""
+def rarity_moves(before: int, after: int) -> bool:
+    """Whether a frequency key going from ``before`` to ``after`` holders stops or starts
+    counting as rare. Rarity is read for one side of a pair (a rare spelling may be a typo of
+    the other's), so every pair of its holders may move, not only those where both hold it."""
+    return (key_state(before) <= RARE_STATE) != (key_state(after) <= RARE_STATE)
+
+
+def bits_move(key: str, before: int, after: int, total_state: int) -> bool:
+    """Whether a frequency key going from ``before`` to ``after`` holders changes its clamped
+    weight (which counts where both sides of a pair agree on the value)."""
     total = max(total_state, MIN_TOTAL_STATE)
-    one, two = key_state(before), key_state(after)
-    rare_moves = (one <= RARE_STATE) != (two <= RARE_STATE)
-    return rare_moves or _bits(key, one, total) != _bits(key, two, total)
+    return _bits(key, key_state(before), total) != _bits(key, key_state(after), total)

@@ -161,6 +161,14 @@ def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) ->
         conn.execute(statement, list(chunk))
 
 
+def unowned_link_firsts(conn: Connection) -> list[BuyerRef]:
+    """The first buyers of links that belong to no customer yet: a pair kept apart is written
+    when its second buyer is resolved, and its first buyer's customer may not be recomputed."""
+    t = schema.identity_links
+    query = select(t.c.buyer_a).where(t.c.customer_id == "").distinct()
+    return sorted(parse_ref(a) for (a,) in conn.execute(query))
+
+
 def sure_link_counts(conn: Connection, account_ids: Collection[str]) -> dict[str, tuple[int, int]]:
     """Per account: sure links with both buyers in it, and how many of them had typos (one
     pass over the sure links for all of them)."""

@@ -415,6 +415,54 @@ def test_an_incremental_run_weighs_a_value_by_buyers_it_never_reads(
     assert _snapshot(step) == _snapshot(full)
 
 
+def test_a_spelling_no_longer_rare_unlinks_its_typo_pair_as_a_full_rebuild_does(
+    db_url: str, tmp_path: object
+) -> None:
+    """ "Jonh" is a typo of "John" while it is rare; once four buyers spell it so, it is a
+    name of its own and Jonh and John Smith under one roof are two people. The new Jonhs
+    live elsewhere: the pair to unlink holds the key on one side only."""
+    world = [
+        _order(1, "shop", "p", "Jonh Smith", home=HOME),
+        _order(2, "ebay", "q", "John Smith", home=HOME),
+        *[_order(3 + n, "shop", f"j{n}", f"John Oak{n}x", home=_apart(n)) for n in range(3)],
+        *[_order(6 + n, "shop", f"f{n}", f"Kim Elm{n}x", home=_apart(10 + n)) for n in range(4)],
+    ]  # 9 buyers; 12 after the new Jonhs: the total's state stays
+    jonhs = [_order(20 + n, "ebay", f"n{n}", f"Jonh Ash{n}x", home=_apart(5 + n)) for n in range(3)]
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+        _ingest(s, world, NOW)
+        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    assert _customer_of(step, "p") == _customer_of(step, "q")
+    later = NOW + timedelta(hours=1)
+    rebuild_customers(step, _ingest(step, jonhs, later), base_currency="USD", now=later)
+    _ingest(full, jonhs, later)
+    rebuild_customers(full, None, base_currency="USD", now=later)
+    assert _customer_of(full, "p") != _customer_of(full, "q")
+    assert _snapshot(step) == _snapshot(full)
+
+
+def test_every_link_belongs_to_its_first_buyers_customer_after_an_incremental_run(
+    store: Store,
+) -> None:
+    """Cy shares the household's phone; the pair kept apart with Bo (whose customer is not
+    recomputed) still belongs to Bo's customer."""
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    later = NOW + timedelta(hours=1)
+    cy = [_order(30, "ebay", "cy", "Cy Lee", phone="206.555.0142", day=7)]
+    rebuild_customers(store, _ingest(store, cy, later), base_currency="USD", now=later)
+    t, b = schema.identity_links, schema.buyers
+    with store.engine.connect() as conn:
+        links = conn.execute(select(t.c.buyer_a, t.c.buyer_b, t.c.customer_id)).all()
+        owner = {f"{a}:{k}": cid for a, k, cid in conn.execute(select(b.c.account_id,
+                 b.c.buyer_key, b.c.customer_id))}  # fmt: skip
+    assert ("ebay:bo_lee", "ebay:cy") in {(a, b) for a, b, _ in links}
+    assert [(a, cid) for a, _, cid in links] == [(a, owner[a]) for a, _, _ in links]
+
+
 def test_links_explain_a_customer(store: Store) -> None:
     _rates(store)
     _ingest(store, _people(), NOW)
