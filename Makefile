@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy benchmarks
+	$(VENV)/bin/mypy benchmarks tests
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)

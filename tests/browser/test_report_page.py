@@ -24,19 +24,21 @@ def rendered(page: Page, action: Callable[[], object]) -> None:
 
 
 def visible_ids(page: Page) -> list[str]:
-    return page.eval_on_selector_all(
+    ids: list[str] = page.eval_on_selector_all(
         "#cs-grid tbody tr[data-customer]", "rows => rows.map(r => r.dataset.customer)"
     )
+    return ids
 
 
 def column_texts(page: Page, column: str) -> list[str]:
     index = page.eval_on_selector_all(
         "#cs-grid thead th", f"ths => ths.findIndex(th => th.dataset.col === '{column}')"
     )
-    return page.eval_on_selector_all(
+    texts: list[str] = page.eval_on_selector_all(
         "#cs-grid tbody tr[data-customer]",
         f"rows => rows.map(r => r.children[{index}].textContent)",
     )
+    return texts
 
 
 def show_100(page: Page) -> None:
@@ -45,7 +47,9 @@ def show_100(page: Page) -> None:
 
 def test_statistics_and_tab_counts(page: Page) -> None:
     assert page.text_content("[data-stat=customers]") == str(CUSTOMERS)
-    assert page.text_content("[data-stat=revenue]", timeout=1000).endswith(" USD")
+    revenue = page.text_content("[data-stat=revenue]", timeout=1000)
+    assert revenue is not None
+    assert revenue.endswith(" USD")
     counts = page.eval_on_selector_all(
         "#cs-tabs button", "bs => bs.map(b => [b.dataset.tab, b.lastChild.textContent])"
     )
@@ -79,7 +83,9 @@ def test_search_is_instant_partial_and_case_insensitive(page: Page) -> None:
     rendered(page, lambda: page.fill("#cs-search", "filler 001"))
     assert page.text_content("#cs-range") == "Showing 1–10 of 10 customers"
     rendered(page, lambda: page.fill("#cs-search", "nobody at all"))
-    assert "No customer matches" in page.text_content("#cs-grid tbody")
+    grid = page.text_content("#cs-grid tbody")
+    assert grid is not None
+    assert "No customer matches" in grid
     rendered(page, lambda: page.fill("#cs-search", ""))
     assert page.text_content("#cs-range") == f"Showing 1–25 of {CUSTOMERS} customers"
 

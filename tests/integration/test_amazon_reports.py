@@ -3,6 +3,7 @@ runs the 50,000-order one): report backfill, buyer enrichment, updates, exact da
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ ORDERS = 3000
 
 
 @pytest.fixture
-def acceptance(db_url: str, tmp_path: Path) -> Acceptance:
+def acceptance(db_url: str, tmp_path: Path) -> Iterator[Acceptance]:
     run = Acceptance(
         seed=SEED,
         order_count=ORDERS,
@@ -24,7 +25,7 @@ def acceptance(db_url: str, tmp_path: Path) -> Acceptance:
         work_dir=tmp_path,
         backfill_before_end=timedelta(days=3),
     )
-    yield run  # type: ignore[misc]
+    yield run
     run.close()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from custsync import app
 from custsync.cli import main
@@ -92,7 +92,7 @@ def snapshot(store: Store) -> Snapshot:
     return found
 
 
-def _count(store: Store, table: schema.Table) -> int:
+def _count(store: Store, table: Table) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
 
@@ -129,7 +129,7 @@ def reference(world: World, tmp_path_factory: pytest.TempPathFactory) -> Referen
             if unchanged == 3:
                 break
     assert unchanged == 3, "a clean sync of the sandbox never settled"
-    streams = {(r.account_id, r.stream.value) for r in summary.results}
+    streams: set[tuple[str, str]] = {(r.account_id, r.stream.value) for r in summary.results}
     found = Reference(clean, _count(store, schema.rejects), streams)
     store.dispose()
     return found
@@ -304,6 +304,7 @@ def test_killed_worker_lease_expires_and_another_worker_finishes(
     killed_run = owner.rsplit("/", 1)[1]
     [abandoned] = [run for run in all_runs if run[0].startswith(killed_run)]
     assert abandoned[3] == "abandoned"
+    assert abandoned[5] is not None
     assert overlaps(all_runs) == []
     rescues = [r for r in all_runs if (r[1], r[2]) == (account, stream) and r[4] > abandoned[4]]
     print(

@@ -150,7 +150,7 @@ def runs(store: Store) -> list[Run]:
                 r.c.worker,
             ).order_by(r.c.started_at)
         ).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def overlaps(all_runs: Sequence[Run]) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ def _factory(stream: PagedStream) -> Callable[[AccountConfig, Clock], Connector]
 def _runs(store: Store) -> list[tuple[str, str | None]]:
     r = schema.sync_runs
     with store.engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(r.c.status, r.c.error))]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(select(r.c.status, r.c.error))]
 
 
 def _state(store: Store) -> tuple[str | None, str | None, datetime | None]:

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import respx
-from connector_fakes import TOKEN_URL, FakeClock, make_account, token_response
 
 from custsync.connectors.amazon import AmazonConnector, build_amazon_connector
 from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import TOKEN_URL, FakeClock, make_account, token_response
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 import respx
-from connector_fakes import SP_API
 
 from custsync.connectors.amazon.reports_api import DOCUMENTS_PATH, REPORTS_PATH
+from tests.unit.connectors.connector_fakes import SP_API
 
 Content = Callable[[dict[str, object]], str]
 S3 = "https://s3.test"

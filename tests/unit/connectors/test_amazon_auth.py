@@ -8,7 +8,15 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import respx
-from connector_fakes import (
+from structlog.testing import capture_logs
+
+from custsync.connectors.amazon import AmazonConnector
+from custsync.connectors.amazon.orders import GET_ORDER_QUOTA, ORDERS_PATH
+from custsync.connectors.http import redact_event
+from custsync.errors import ConfigError
+from custsync.records import Order
+from custsync.settings import AmazonAccount, Credential
+from tests.unit.connectors.connector_fakes import (
     CLIENT_ID,
     CLIENT_SECRET,
     REFRESH_TOKEN,
@@ -19,14 +27,6 @@ from connector_fakes import (
     make_account,
     token_response,
 )
-from structlog.testing import capture_logs
-
-from custsync.connectors.amazon import AmazonConnector
-from custsync.connectors.amazon.orders import GET_ORDER_QUOTA, ORDERS_PATH
-from custsync.connectors.http import redact_event
-from custsync.errors import ConfigError
-from custsync.records import Order
-from custsync.settings import AmazonAccount, Credential
 
 ORDER_URL = f"{SP_API}{ORDERS_PATH}/202-1234567-8901234"
 

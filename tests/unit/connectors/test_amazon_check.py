@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from connector_fakes import SP_API, TOKEN_URL, FakeClock, make_account
 
 from custsync.connectors.amazon.check import check_amazon_account
 from custsync.connectors.amazon.orders import ORDERS_PATH
 from custsync.settings import Credential
+from tests.unit.connectors.connector_fakes import SP_API, TOKEN_URL, FakeClock, make_account
 
 SEARCH_URL = f"{SP_API}{ORDERS_PATH}"
 

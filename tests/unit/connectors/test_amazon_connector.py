@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from connector_fakes import NOW, load_fixture, make_account
 
 import custsync.connectors
 from custsync.connectors.amazon import (
@@ -24,6 +23,7 @@ from custsync.connectors.amazon.regions import MARKETPLACES, base_url, marketpla
 from custsync.connectors.base import Connector, Cursor, Stream
 from custsync.records import StreamName
 from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import NOW, load_fixture, make_account
 
 
 def test_build_gives_orders_returns_and_feedback_streams(connector: AmazonConnector) -> None:

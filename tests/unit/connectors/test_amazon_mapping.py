@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from connector_fakes import ORDERS_FIXTURES, load_fixture
 
 from custsync.connectors.amazon.mapping import (
     buyer_key,
@@ -21,6 +20,7 @@ from custsync.connectors.amazon.mapping import (
 )
 from custsync.connectors.amazon.payloads import DeliveryAddress
 from custsync.records import AccountId, BuyerInfo, Order, OrderStatus, Reject, StreamName
+from tests.unit.connectors.connector_fakes import ORDERS_FIXTURES, load_fixture
 
 ACCOUNT = AccountId("amazon-na")
 MARKETPLACES = ["ATVPDKIKX0DER"]

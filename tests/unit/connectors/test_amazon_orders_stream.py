@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
-from connector_fakes import NOW, SP_API, FakeClock, load_fixture, make_account
 
 from custsync.connectors.amazon import AmazonConnector, AmazonOrdersStream
 from custsync.connectors.amazon.orders import (
@@ -21,6 +20,7 @@ from custsync.connectors.base import Cursor, Page, Stream
 from custsync.errors import ConfigError, PayloadError
 from custsync.records import Order, StreamName
 from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import NOW, SP_API, FakeClock, load_fixture, make_account
 
 SEARCH_URL = f"{SP_API}{ORDERS_PATH}"
 TOKEN_1 = "2YgYW55IGNhcm5hbCBwbGVhc3VyZS4"

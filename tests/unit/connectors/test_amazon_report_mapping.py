@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from connector_fakes import tsv
-from test_amazon_report_streams import ORDER_HEADER, order_row
 
 from custsync.connectors.amazon.event_reports import (
     FEEDBACK_DATE_FORMATS,
@@ -21,13 +19,24 @@ from custsync.connectors.amazon.mapping import weak_key
 from custsync.connectors.amazon.order_report import map_order_report
 from custsync.connectors.amazon.regions import MARKETPLACES
 from custsync.errors import PayloadError
-from custsync.records import AccountId, Order, OrderStatus, PromoUse, StreamName
+from custsync.records import (
+    AccountId,
+    Feedback,
+    Order,
+    OrderStatus,
+    PromoUse,
+    Reject,
+    Return,
+    StreamName,
+)
+from tests.unit.connectors.connector_fakes import tsv
+from tests.unit.connectors.test_amazon_report_streams import ORDER_HEADER, order_row
 
 ACCT = AccountId("amazon-na")
 MARKETS = ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]
 
 
-def map_orders(text: str) -> tuple[list[Order], list[PromoUse], list[object]]:
+def map_orders(text: str) -> tuple[list[Order], list[PromoUse], list[Reject]]:
     records, rejects = map_order_report(parse_rows(text), account_id=ACCT, marketplace_ids=MARKETS)
     orders = [r for r in records if isinstance(r, Order)]
     promos = [r for r in records if isinstance(r, PromoUse)]
@@ -114,7 +123,7 @@ def test_pending_order_without_prices_has_a_zero_total_in_the_marketplace_curren
     orders, _, _ = map_orders(tsv(ORDER_HEADER, row))
     assert (orders[0].status, orders[0].total, orders[0].currency) == (
         OrderStatus.PENDING,
-        0,
+        Decimal(0),
         "CAD",
     )
     assert orders[0].marketplace == "A2EUQ1WTGCTBG2"
@@ -169,15 +178,15 @@ def test_a_bad_row_rejects_its_whole_order_and_keeps_the_rows(
     assert [o.order_id for o in orders] == ["111-2"]
     assert len(rejects) == 1
     reject = rejects[0]
-    assert reject.source_id == "111-1"  # type: ignore[attr-defined]
-    assert reason in reject.reason  # type: ignore[attr-defined]
-    assert "TEA-1" in reject.payload  # type: ignore[attr-defined]
-    assert reject.stream is StreamName.ORDERS  # type: ignore[attr-defined]
+    assert reject.source_id == "111-1"
+    assert reason in reject.reason
+    assert "TEA-1" in reject.payload
+    assert reject.stream is StreamName.ORDERS
 
 
 def test_row_without_order_id_is_rejected() -> None:
     _, _, rejects = map_orders(tsv(ORDER_HEADER, order_row("", "MUG-1", 1, "9.99")))
-    assert "no amazon-order-id" in rejects[0].reason  # type: ignore[attr-defined]
+    assert "no amazon-order-id" in rejects[0].reason
 
 
 def test_buyer_columns_when_present_give_keys_by_the_usual_rules() -> None:
@@ -217,7 +226,9 @@ def test_mfn_returns_ids_are_stable_and_unique_per_file() -> None:
     )
     records, rejects = map_mfn_returns(parse_rows(text), account_id=ACCT)
     assert rejects == []
-    assert [(r.return_id, r.order_id, r.sku, r.qty, r.reason, r.returned_at) for r in records] == [  # type: ignore[attr-defined]
+    returns = [r for r in records if isinstance(r, Return)]
+    assert returns == records
+    assert [(r.return_id, r.order_id, r.sku, r.qty, r.reason, r.returned_at) for r in returns] == [
         ("RMA1:MUG-1", "111-1", "MUG-1", 1, "DEFECTIVE", datetime(2026, 1, 20, tzinfo=UTC)),
         ("RMA1:MUG-1#2", "111-1", "MUG-1", 1, "DEFECTIVE", datetime(2026, 1, 20, tzinfo=UTC)),
         ("111-2:B2", "111-2", "B2", 2, None, datetime(2026, 1, 21, 10, tzinfo=UTC)),
@@ -254,8 +265,9 @@ def test_fba_returns_have_ids_from_order_sku_date_and_plate() -> None:
         header, ["2026-01-21T09:30:00+01:00", "112-2", "MUG-1", "B1", "1", "DAMAGED", "LPN1"]
     )
     records, _ = map_fba_returns(parse_rows(text), account_id=ACCT)
-    assert records[0].return_id == "fba:112-2:MUG-1:2026-01-21T09:30:00+01:00:LPN1"  # type: ignore[union-attr]
-    assert records[0].returned_at == datetime(2026, 1, 21, 8, 30, tzinfo=UTC)  # type: ignore[union-attr]
+    assert isinstance(records[0], Return)
+    assert records[0].return_id == "fba:112-2:MUG-1:2026-01-21T09:30:00+01:00:LPN1"
+    assert records[0].returned_at == datetime(2026, 1, 21, 8, 30, tzinfo=UTC)
 
 
 DATES = {
@@ -275,7 +287,8 @@ def test_feedback_dates_are_parsed_by_marketplace(marketplace_id: str, date_form
         parse_rows(text), account_id=ACCT, marketplace_id=marketplace_id
     )
     assert rejects == []
-    assert records[0].left_at == datetime(2026, 1, 13, tzinfo=UTC)  # type: ignore[union-attr]
+    assert isinstance(records[0], Feedback)
+    assert records[0].left_at == datetime(2026, 1, 13, tzinfo=UTC)
 
 
 def test_every_known_marketplace_has_a_feedback_date_format() -> None:
@@ -289,7 +302,7 @@ def test_us_date_in_a_uk_report_is_not_guessed() -> None:
     records, rejects = map_feedback(
         parse_rows(text), account_id=ACCT, marketplace_id="A1F83G8C2ARO7P"
     )
-    assert [r.order_id for r in records] == ["202-2"]  # type: ignore[union-attr]
+    assert [r.order_id for r in records] == ["202-2"]
     assert rejects[0].source_id == "202-1"
 
 

@@ -3,14 +3,12 @@ retried first by later runs until their data are stored (``report_jobs``, ``repo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import respx
-from connector_fakes import NOW, SP_API, FakeClock, make_account
-from report_fakes import FakeReports
-from test_amazon_report_streams import orders_tsv, read, records, returns_tsv
 
 from custsync.connectors.amazon import AmazonConnector, report_reader
 from custsync.connectors.amazon.orders import ORDERS_PATH, ORDERS_REPORT
@@ -29,6 +27,10 @@ from custsync.connectors.amazon.report_jobs import (
 from custsync.connectors.amazon.returns import FBA_RETURNS_REPORT, MFN_RETURNS_REPORT
 from custsync.connectors.base import Cursor, Page
 from custsync.records import Order, Return, StreamName
+from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import NOW, SP_API, FakeClock, make_account
+from tests.unit.connectors.report_fakes import FakeReports
+from tests.unit.connectors.test_amazon_report_streams import orders_tsv, read, records, returns_tsv
 
 FIRST_WINDOW = "2025-11-28T12:00:30Z"  # of a 65-day orders backfill (three windows)
 REPORT_OPS = ("createReport", "getReport", "getReportDocument")
@@ -49,8 +51,10 @@ def search_route(router: respx.MockRouter) -> respx.Route:
 
 
 @pytest.fixture
-def backfill(connector_for: object, token_route: respx.Route) -> AmazonConnector:
-    return connector_for(make_account(backfill_days=65))  # type: ignore[operator, no-any-return]
+def backfill(
+    connector_for: Callable[[AmazonAccount], AmazonConnector], token_route: respx.Route
+) -> AmazonConnector:
+    return connector_for(make_account(backfill_days=65))
 
 
 def report_requests(connector: AmazonConnector) -> dict[str, int]:

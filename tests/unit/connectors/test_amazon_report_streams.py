@@ -6,12 +6,11 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import httpx
 import pytest
 import respx
-from connector_fakes import NOW, SP_API, TOKEN_URL, FakeClock, load_fixture, make_account, tsv
-from report_fakes import FakeReports
 
 from custsync.connectors.amazon import AmazonConnector, report_reader
 from custsync.connectors.amazon.feedback import FEEDBACK_REPORT
@@ -29,6 +28,18 @@ from custsync.connectors.base import Cursor, Page
 from custsync.errors import ConfigError
 from custsync.records import Feedback, Order, PromoUse, Return, StreamName
 from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import (
+    NOW,
+    SP_API,
+    TOKEN_URL,
+    FakeClock,
+    load_fixture,
+    make_account,
+    tsv,
+)
+from tests.unit.connectors.report_fakes import FakeReports
+
+R = TypeVar("R")
 
 ORDER_HEADER = [
     "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
@@ -68,7 +79,7 @@ def read(
     return list(connector.streams[stream].read(cursor, now=now))
 
 
-def records(pages: list[Page], kind: type) -> list:  # type: ignore[type-arg]
+def records(pages: list[Page], kind: type[R]) -> list[R]:
     return [r for page in pages for r in page.records if isinstance(r, kind)]
 
 
@@ -87,12 +98,12 @@ def search_route(router: respx.MockRouter) -> respx.Route:
 
 
 def test_first_orders_sync_backfills_by_report_windows_then_searches_the_rest(
-    connector_for: object,
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
     token_route: respx.Route,
     reports: FakeReports,
     search_route: respx.Route,
 ) -> None:
-    connector = connector_for(make_account(backfill_days=65))  # type: ignore[operator]
+    connector = connector_for(make_account(backfill_days=65))
     pages = read(connector, StreamName.ORDERS, Cursor())
     windows = [(s["dataStartTime"], s["dataEndTime"]) for s in reports.created]
     assert windows == [
@@ -387,12 +398,12 @@ def test_feedback_is_one_report_per_marketplace_parsed_with_its_date_format(
 
 
 def test_revoked_refresh_token_fails_every_stream_with_one_token_request(
-    connector_for: object, router: respx.MockRouter
+    connector_for: Callable[[AmazonAccount], AmazonConnector], router: respx.MockRouter
 ) -> None:
     token = router.post(TOKEN_URL).mock(
         return_value=httpx.Response(400, json={"error": "invalid_grant", "error_description": "x"})
     )
-    connector = connector_for(make_account())  # type: ignore[operator]
+    connector = connector_for(make_account())
     for name in connector.streams:
         with pytest.raises(ConfigError, match="re-authorize account amazon-na"):
             read(connector, name, Cursor())
@@ -413,13 +424,13 @@ def test_search_orders_pages_carry_promo_uses(
 
 
 def test_buyer_enrichment_spends_only_idle_quota_and_resumes_next_run(
-    connector_for: object,
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
     token_route: respx.Route,
     reports: FakeReports,
     router: respx.MockRouter,
     clock: FakeClock,
 ) -> None:
-    connector = connector_for(make_account(backfill_days=730))  # type: ignore[operator]
+    connector = connector_for(make_account(backfill_days=730))
     search = router.get(f"{SP_API}{ORDERS_PATH}").mock(
         return_value=httpx.Response(200, json={"orders": []})
     )
@@ -433,7 +444,7 @@ def test_buyer_enrichment_spends_only_idle_quota_and_resumes_next_run(
     assert float(saved.extra["quota_tokens"]) == pytest.approx(2, abs=0.1)
     assert connector._http.bucket(SEARCH_ORDERS_QUOTA).available() >= 2  # never ran dry
     clock.advance(20 * 60)  # 6.7 more tokens: a new client must not believe in 20
-    fresh = connector_for(make_account(backfill_days=730))  # type: ignore[operator]
+    fresh = connector_for(make_account(backfill_days=730))
     later = read(fresh, StreamName.ORDERS, saved, now=clock.now())
     assert search.call_count == 18 + 1 + 5
     expected = first_start + timedelta(days=22 * 30)
@@ -466,18 +477,18 @@ def test_enrichment_resumes_inside_a_window_on_its_token(
 
 
 def test_enrichment_starts_at_the_first_report_window_with_orders(
-    connector_for: object,
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
     token_route: respx.Route,
     reports: FakeReports,
     search_route: respx.Route,
 ) -> None:
-    connector = connector_for(make_account(backfill_days=120))  # type: ignore[operator]
+    connector = connector_for(make_account(backfill_days=120))
     reports.script = lambda spec: (
         ["CANCELLED"] if str(spec["dataStartTime"]) < "2026-01-01" else ["DONE"]
     )
     pages = read(connector, StreamName.ORDERS, Cursor())
     searched = [dict(call.request.url.params) for call in search_route.calls]
-    first_with_data = next(s for s in reports.created if s["dataStartTime"] >= "2026-01-01")
+    first_with_data = next(s for s in reports.created if str(s["dataStartTime"]) >= "2026-01-01")
     assert searched[1]["lastUpdatedAfter"] == first_with_data["dataStartTime"]
     assert len(searched) == 1 + 1  # the incremental tail, then the one month with orders
     assert pages[-1].checkpoint == Cursor(position=datetime(2026, 2, 1, 11, 58, 30, tzinfo=UTC))

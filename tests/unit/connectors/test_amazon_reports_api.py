@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 import respx
-from connector_fakes import SP_API, FakeClock, load_api_fixture, make_account
 
 from custsync.connectors.amazon import AmazonConnector
 from custsync.connectors.amazon.client import MAX_GARBLED_RESENDS
@@ -24,6 +24,8 @@ from custsync.connectors.amazon.reports_api import (
 )
 from custsync.connectors.http import RequestRejected
 from custsync.errors import PayloadError, TransientError
+from custsync.settings import AmazonAccount
+from tests.unit.connectors.connector_fakes import SP_API, FakeClock, load_api_fixture, make_account
 
 START = datetime(2024, 3, 10, 20, 11, 24, tzinfo=UTC)
 END = datetime(2024, 3, 11, 0, 0, tzinfo=UTC)
@@ -77,7 +79,7 @@ def test_official_400_bodies_are_config_errors_without_the_body(
 ) -> None:
     route = router.request(method, f"{SP_API}{path}").mock(return_value=reply(fixture, 400))
     api = api_of(connector)
-    actions = {
+    actions: dict[str, Callable[[], object]] = {
         "create": lambda: api.create_report(
             "BAD_FEE_DISCOUNTS_REPORT", ["ATVPDKIKX0DER"], START, END
         ),
@@ -241,11 +243,14 @@ def test_rate_header_updates_the_create_report_bucket(
 
 
 def test_each_account_has_its_own_create_report_bucket(
-    connector_for: object, router: respx.MockRouter, token_route: respx.Route, clock: FakeClock
+    connector_for: Callable[[AmazonAccount], AmazonConnector],
+    router: respx.MockRouter,
+    token_route: respx.Route,
+    clock: FakeClock,
 ) -> None:
-    build = connector_for  # type: ignore[assignment]
-    first = build(make_account())  # type: ignore[operator]
-    second = build(make_account(id="amazon-na-2"))  # type: ignore[operator]
+    build = connector_for
+    first = build(make_account())
+    second = build(make_account(id="amazon-na-2"))
     router.post(f"{SP_API}{REPORTS_PATH}").mock(
         return_value=httpx.Response(202, json={"reportId": "R"})
     )

@@ -12,11 +12,11 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from connector_fakes import SP_API, load_api_fixture
 from pydantic import BaseModel, ConfigDict
 
 from custsync.connectors.amazon import AmazonConnector
 from custsync.connectors.http import Quota, RequestRejected
+from tests.unit.connectors.connector_fakes import SP_API, load_api_fixture
 
 QUOTA = Quota("v0", rate_per_s=0.5, burst=30)
 ORDER_PATH = "/orders/v0/orders/902-1845936-5435065"

@@ -7,11 +7,11 @@ from collections.abc import Iterator, Mapping
 import httpx
 import pytest
 import respx
-from connector_fakes import FakeClock
 from structlog.testing import capture_logs
 
 from custsync.connectors.http import HttpClient, Quota, RequestRejected
 from custsync.errors import ConfigError, TransientError
+from tests.unit.connectors.connector_fakes import FakeClock
 
 URL = "https://api.example.test/things"
 QUOTA = Quota("getThings", rate_per_s=0.5, burst=30)

@@ -8,11 +8,11 @@ import httpx
 import pytest
 import respx
 import structlog
-from connector_fakes import FakeClock
 from structlog.testing import capture_logs
 
 from custsync.connectors.http import HttpClient, Quota, redact_event, scrub
 from custsync.connectors.redaction import REDACTED, is_sensitive_key
+from tests.unit.connectors.connector_fakes import FakeClock
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from connector_fakes import FakeClock
 
 from custsync.connectors.http import Quota, TokenBucket
+from tests.unit.connectors.connector_fakes import FakeClock
 
 SEARCH = Quota("searchOrders", rate_per_s=0.0056, burst=20)
 

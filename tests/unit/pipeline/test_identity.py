@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from custsync.pipeline.clusters import OverrideAction, Overrides, fold_overrides
+from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.identity import (
+    Link,
     assign_customer_ids,
     block_members,
     candidate_pairs,
@@ -82,7 +84,9 @@ def test_first_names_that_only_look_alike_are_a_household_even_when_one_is_rare(
     isabel = profile("list", "3", name="Isabeel Vance", **HOME)  # two edits: a typo
     isabelle = profile("list", "4", name="Isabelle Vance", **HOME)
     states = states_of([charlotte, charles, isabel, isabelle], total=100_000)
-    by_key = {(x.a[1], x.b[1]): x for x in links_of([charlotte, charles, isabel, isabelle], states)}
+    by_key: dict[tuple[str, str], Link] = {
+        (x.a[1], x.b[1]): x for x in links_of([charlotte, charles, isabel, isabelle], states)
+    }
     assert (by_key["1", "2"].is_link, by_key["1", "2"].names_conflict) == (False, True)
     assert (by_key["3", "4"].is_link, by_key["3", "4"].names_conflict) == (True, False)
     assert "isabeel ~ isabelle" in dict(by_key["3", "4"].evidence)["name"]
@@ -169,7 +173,7 @@ def test_blocking_compares_only_buyers_sharing_a_key() -> None:
     twins = [profile("b", "t", name="Person7 Name7", phone="2065500007", country_code="US")]
     by_ref = {p.ref: p for p in people + twins}
     keys = {ref: blocking_keys(p) for ref, p in by_ref.items()}
-    members: dict[str, list] = {}  # type: ignore[type-arg]
+    members: dict[str, list[BuyerRef]] = {}
     for ref, found in keys.items():
         for key in found:
             members.setdefault(key, []).append(ref)

@@ -3,11 +3,21 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from custsync.reports.detail import detail_json, detail_lines, order_summary, timeline
+from custsync.reports.detail import Plain, detail_json, detail_lines, order_summary, timeline
 from custsync.store.annotations import add_note, watch
 from custsync.store.db import Store
 from custsync.store.queries import customer_detail
 from tests.support.reports import NOW, customer_id_named, seed
+
+
+def _object(value: Plain) -> dict[str, Plain]:
+    assert isinstance(value, dict)
+    return value
+
+
+def _array(value: Plain) -> list[Plain]:
+    assert isinstance(value, list)
+    return value
 
 
 def test_order_summary_estimates_refunds_from_returned_units(store: Store) -> None:
@@ -43,10 +53,10 @@ def test_json_and_text_views(store: Store) -> None:
     seed(store)
     detail = customer_detail(store, customer_id_named(store, "山田 太郎"))
     body = detail_json(detail, why=True)
-    assert body["metrics"]["amount_spent"] == "80.00"  # type: ignore[index]
-    order = body["orders"][0]  # type: ignore[index]
-    assert order["summary"]["net"] == "40.00"
-    assert order["returns"][0]["reason"] == "damaged"
+    assert _object(body["metrics"])["amount_spent"] == "80.00"
+    order = _object(_array(body["orders"])[0])
+    assert _object(order["summary"])["net"] == "40.00"
+    assert _object(_array(order["returns"])[0])["reason"] == "damaged"
     assert "identity_links" in body
     assert "identity_links" not in detail_json(detail)
     text = "\n".join(detail_lines(detail, why=True))

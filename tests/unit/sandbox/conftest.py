@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import ORDERS, SEED, FakeClock
 
 from custsync.sandbox import RunningSandbox, World, start_sandbox, write_truth
+from tests.unit.sandbox.sandbox_helpers import ORDERS, SEED, FakeClock
 
 
 @pytest.fixture(scope="session")

@@ -60,9 +60,9 @@ ALL_DATA = "BUYER,RECIPIENT,PROCEEDS,PROMOTION,FULFILLMENT"
 
 def search_all(
     url: str, token: str, params: dict[str, str], *, page_size: int = 100
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Every order of a searchOrders query, following nextToken to the end."""
-    orders: list[dict[str, object]] = []
+    orders: list[dict[str, Any]] = []
     query = {**params, "maxResultsPerPage": str(page_size)}
     with httpx.Client(verify=False, base_url=url, headers={"x-amz-access-token": token}) as client:
         while True:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sandbox_helpers import HTTP, ebay_pages, ebay_token
 
 from custsync.sandbox import RunningSandbox, World
 from custsync.sandbox import ebay_api as api
+from tests.unit.sandbox.sandbox_helpers import HTTP, ebay_pages, ebay_token
 
 ORDERS, RETURNS, FEEDBACK = api.ORDERS_PATH, api.RETURNS_PATH, api.FEEDBACK_PATH
 SINCE = {"filter": "lastmodifieddate:[2025-01-01T00:00:00.000Z..]"}

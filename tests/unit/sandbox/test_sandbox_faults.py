@@ -7,18 +7,6 @@ import dataclasses
 
 import httpx
 import pytest
-from sandbox_helpers import (
-    ALL_DATA,
-    HTTP,
-    FakeClock,
-    access_token,
-    create_report,
-    ebay_pages,
-    ebay_token,
-    poll_report,
-    search_all,
-    shopify_headers,
-)
 
 from custsync.sandbox import (
     PROFILES,
@@ -31,6 +19,18 @@ from custsync.sandbox import (
 )
 from custsync.sandbox.bad_records import BAD_DATE, UNKNOWN_STATUS
 from custsync.sandbox.faults import REQUEST_FAULTS
+from tests.unit.sandbox.sandbox_helpers import (
+    ALL_DATA,
+    HTTP,
+    FakeClock,
+    access_token,
+    create_report,
+    ebay_pages,
+    ebay_token,
+    poll_report,
+    search_all,
+    shopify_headers,
+)
 
 ORDERS = "/orders/2026-01-01/orders"
 DOCUMENTS = "/reports/2021-06-30/documents"

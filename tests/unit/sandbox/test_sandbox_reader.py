@@ -12,7 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import (
+
+from custsync.sandbox import RunningSandbox, World, start_sandbox, write_accounts_file
+from custsync.sandbox import ebay_api as ebay
+from custsync.settings import AmazonAccount, EbayAccount, ShopifyAccount, load_accounts
+from tests.unit.sandbox.sandbox_helpers import (
     HTTP,
     FakeClock,
     access_token,
@@ -25,10 +29,6 @@ from sandbox_helpers import (
     shopify_all_orders,
     shopify_headers,
 )
-
-from custsync.sandbox import RunningSandbox, World, start_sandbox, write_accounts_file
-from custsync.sandbox import ebay_api as ebay
-from custsync.settings import AmazonAccount, EbayAccount, ShopifyAccount, load_accounts
 
 AMAZON = {
     "amazon-na": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],

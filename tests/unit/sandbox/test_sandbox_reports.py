@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_helpers import (
+
+from custsync.sandbox import RunningSandbox, World, start_sandbox
+from custsync.sandbox.report_documents import (
+    FBA_RETURNS_HEADER,
+    FEEDBACK_HEADER,
+    MFN_RETURNS_HEADER,
+    ORDERS_HEADER,
+)
+from tests.unit.sandbox.sandbox_helpers import (
     DOCUMENTS,
     HTTP,
     REPORTS,
@@ -21,14 +29,6 @@ from sandbox_helpers import (
     download,
     poll_report,
     report_rows,
-)
-
-from custsync.sandbox import RunningSandbox, World, start_sandbox
-from custsync.sandbox.report_documents import (
-    FBA_RETURNS_HEADER,
-    FEEDBACK_HEADER,
-    MFN_RETURNS_HEADER,
-    ORDERS_HEADER,
 )
 
 FIXTURES = Path(__file__).parents[4] / "shared" / "fixtures" / "amazon-sp-api"

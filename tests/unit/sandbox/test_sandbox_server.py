@@ -6,21 +6,33 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-from sandbox_helpers import ALL_DATA, HTTP, FakeClock, access_token, search_all
 
 from custsync.sandbox import RunningSandbox, World, start_sandbox, write_accounts_file
 from custsync.sandbox.lwa import CLIENT_ID, CLIENT_SECRET
 from custsync.settings import AmazonAccount, load_accounts
+from tests.unit.sandbox.sandbox_helpers import ALL_DATA, HTTP, FakeClock, access_token, search_all
 
 FIXTURES = Path(__file__).parents[4] / "shared" / "fixtures" / "amazon-sp-api" / "orders-2026-01-01"
 ORDERS = "/orders/2026-01-01/orders"
 SINCE = {"createdAfter": "2025-10-01T00:00:00Z", "includedData": ALL_DATA}
+
+
+@dataclass
+class _Tally:
+    """One person's orders, units, amount, discount and codes in one account and currency."""
+
+    orders: int = 0
+    units: int = 0
+    spent: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)
+    codes: set[str] = field(default_factory=set)
 
 
 @pytest.fixture(scope="module")
@@ -360,9 +372,7 @@ def test_independent_reader_reproduces_the_amazon_metrics(
     """Re-derive orders, units, amount, discount and codes per person from the API alone."""
     with (truth_dir / "orders.csv").open(encoding="utf-8") as file:
         person_of = {row["order_id"]: row["person_id"] for row in csv.DictReader(file)}
-    derived: dict[tuple[str, str, str], list[object]] = defaultdict(
-        lambda: [0, 0, Decimal(0), Decimal(0), set()]
-    )
+    derived: dict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
     for account_id in ("amazon-na", "amazon-eu"):
         token = access_token(sandbox.url, account_id)
         params = {"lastUpdatedAfter": "2024-01-01T00:00:00Z", "includedData": ALL_DATA}
@@ -370,28 +380,28 @@ def test_independent_reader_reproduces_the_amazon_metrics(
             if order["fulfillment"]["fulfillmentStatus"] == "CANCELLED":
                 continue
             total = order["proceeds"]["grandTotal"]
-            row = derived[(person_of[order["orderId"]], account_id, total["currencyCode"])]
-            row[0] += 1
-            row[1] += sum(item["quantityOrdered"] for item in order["orderItems"])
-            row[2] += Decimal(total["amount"])
+            tally = derived[(person_of[order["orderId"]], account_id, total["currencyCode"])]
+            tally.orders += 1
+            tally.units += sum(item["quantityOrdered"] for item in order["orderItems"])
+            tally.spent += Decimal(total["amount"])
             for part in order["proceeds"]["breakdowns"]:
                 if part["type"] == "DISCOUNT":
-                    row[3] -= Decimal(part["subtotal"]["amount"])
+                    tally.discount -= Decimal(part["subtotal"]["amount"])
             for item in order["orderItems"]:
                 for promo in item.get("promotion", {}).get("breakdowns", []):
-                    row[4].add(promo["promotionId"])
+                    tally.codes.add(promo["promotionId"])
     with (truth_dir / "metrics.csv").open(encoding="utf-8") as file:
         truth = [r for r in csv.DictReader(file) if r["account_id"].startswith("amazon")]
     assert truth
     compared = 0
     for row in truth:
         key = (row["person_id"], row["account_id"], row["currency"])
-        orders, units, spent, discount, codes = derived.get(key, [0, 0, 0, 0, set()])
-        assert int(row["orders"]) == orders, key
-        assert int(row["units"]) == units, key
-        assert Decimal(row["amount_spent"]) == spent, key
-        assert Decimal(row["discount_received"]) == discount, key
-        assert row["promo_codes"] == ";".join(sorted(codes)), key
+        tally = derived.get(key, _Tally())
+        assert int(row["orders"]) == tally.orders, key
+        assert int(row["units"]) == tally.units, key
+        assert Decimal(row["amount_spent"]) == tally.spent, key
+        assert Decimal(row["discount_received"]) == tally.discount, key
+        assert row["promo_codes"] == ";".join(sorted(tally.codes)), key
         compared += 1
     assert compared == len(derived) + sum(1 for r in truth if r["orders"] == "0")
 

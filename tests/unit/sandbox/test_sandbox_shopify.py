@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import (
+
+from custsync.sandbox import RunningSandbox, World, start_sandbox
+from tests.unit.sandbox.sandbox_helpers import (
     HTTP,
     SEED,
     SHOPIFY_GRAPHQL,
@@ -19,8 +21,6 @@ from sandbox_helpers import (
     shopify_all_orders,
     shopify_headers,
 )
-
-from custsync.sandbox import RunningSandbox, World, start_sandbox
 
 FIXTURES = Path(__file__).parents[4] / "shared" / "fixtures" / "shopify" / "rest-2026-07"
 ORDERS_QUERY = """

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from custsync.sandbox import World, write_truth
 from custsync.sandbox.truth import METRICS_HEADER
+
+
+@dataclass
+class _Tally:
+    """One metrics row, summed order by order."""
+
+    orders: int = 0
+    units: int = 0
+    spent: Decimal = Decimal("0.00")
+    discount: Decimal = Decimal("0.00")
+    codes: set[str] = field(default_factory=set)
+    negatives: int = 0
+    returned: int = 0
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -67,31 +81,31 @@ def test_people_csv_holds_exactly_the_exposed_keys(world: World, truth_dir: Path
 
 
 def test_metrics_match_the_world_order_by_order(world: World, truth_dir: Path) -> None:
-    expected: dict[tuple[str, str, str], list[object]] = {}
+    expected: dict[tuple[str, str, str], _Tally] = {}
     for order in world.iter_orders():
-        key = (order.person.person_id, order.account.id, order.currency)
-        row = expected.setdefault(key, [0, 0, Decimal("0.00"), Decimal("0.00"), set(), 0, 0])
+        key: tuple[str, str, str] = (order.person.person_id, order.account.id, order.currency)
+        tally = expected.setdefault(key, _Tally())
         if not order.is_cancelled:
-            row[0] += 1
-            row[1] += order.units
-            row[2] += order.total
-            row[3] += order.discount
-            row[4] |= order.promo_codes
-        row[5] += int(order.feedback is not None and order.feedback.rating <= 2)
-        row[6] += order.returned_units
+            tally.orders += 1
+            tally.units += order.units
+            tally.spent += order.total
+            tally.discount += order.discount
+            tally.codes |= order.promo_codes
+        tally.negatives += int(order.feedback is not None and order.feedback.rating <= 2)
+        tally.returned += order.returned_units
     rows = _rows(truth_dir / "metrics.csv")
     keys = [(r["person_id"], r["account_id"], r["currency"]) for r in rows]
     assert keys == sorted(expected)
     for row, key in zip(rows, keys, strict=True):
-        orders, units, spent, discount, codes, negatives, returned = expected[key]
-        assert int(row["orders"]) == orders
-        assert int(row["units"]) == units
-        assert Decimal(row["amount_spent"]) == spent
-        assert row["amount_spent"] == f"{spent:.2f}"
-        assert Decimal(row["discount_received"]) == discount
-        assert row["promo_codes"] == ";".join(sorted(codes))
-        assert int(row["negative_feedbacks"]) == negatives
-        assert int(row["returned_units"]) == returned
+        tally = expected[key]
+        assert int(row["orders"]) == tally.orders
+        assert int(row["units"]) == tally.units
+        assert Decimal(row["amount_spent"]) == tally.spent
+        assert row["amount_spent"] == f"{tally.spent:.2f}"
+        assert Decimal(row["discount_received"]) == tally.discount
+        assert row["promo_codes"] == ";".join(sorted(tally.codes))
+        assert int(row["negative_feedbacks"]) == tally.negatives
+        assert int(row["returned_units"]) == tally.returned
 
 
 def test_truth_covers_hidden_buyers_and_heavy_promo_users(truth_dir: Path) -> None:

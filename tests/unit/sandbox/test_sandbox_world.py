@@ -154,11 +154,13 @@ def test_households_and_namesakes_exist_even_in_a_small_world() -> None:
     assert households
     assert namesakes
     for member in households:
-        partner = by_index[member.household_of]  # type: ignore[index]
+        assert member.household_of is not None
+        partner = by_index[member.household_of]
         assert member.address == partner.address
         assert member.first != partner.first
     for twin in namesakes:
-        other = by_index[twin.namesake_of]  # type: ignore[index]
+        assert twin.namesake_of is not None
+        other = by_index[twin.namesake_of]
         assert twin.full_name == other.full_name
         assert twin.address.city != other.address.city
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from custsync.connectors.base import Cursor, Page
 from custsync.records import AccountId, OrderStatus, Reject, StreamName
@@ -24,7 +24,7 @@ def account(store: Store) -> AccountId:
     return ACCT
 
 
-def _count(store: Store, table: schema.Table) -> int:
+def _count(store: Store, table: Table) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
 

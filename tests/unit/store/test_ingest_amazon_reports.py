@@ -9,11 +9,19 @@ import pytest
 from sqlalchemy import select, update
 
 from custsync.connectors.base import Cursor, Page
-from custsync.records import AccountId, BuyerKey, Feedback, PromoUse, Return, StreamName
+from custsync.records import (
+    AccountId,
+    BuyerKey,
+    Feedback,
+    PromoUse,
+    Record,
+    Return,
+    StreamName,
+)
 from custsync.store import schema
 from custsync.store.customers import stale_buyer_refs
 from custsync.store.db import Store
-from custsync.store.ingest import key_strength, write_page
+from custsync.store.ingest import PageCounts, key_strength, write_page
 from custsync.store.state import register_account
 from tests.support.records import order
 
@@ -30,9 +38,9 @@ def account(store: Store) -> AccountId:
 
 
 def write(
-    store: Store, *records: object, stream: StreamName = StreamName.ORDERS, now: datetime = NOW
-):  # type: ignore[no-untyped-def]
-    page = Page(list(records), [], Cursor())  # type: ignore[arg-type]
+    store: Store, *records: Record, stream: StreamName = StreamName.ORDERS, now: datetime = NOW
+) -> PageCounts:
+    page = Page(list(records), [], Cursor())
     return write_page(store, ACCT, stream, page, run_id="r", now=now)
 
 
@@ -85,7 +93,7 @@ def test_returns_feedback_and_promos_touch_their_orders_buyer(
     store: Store, account: AccountId
 ) -> None:
     write(store, order("A", buyer=EMAIL), order("B", buyer=None))
-    events = [
+    events: list[Record] = [
         Return(ACCT, "RMA1:S", "A", "S", 1, "DEFECTIVE", NOW),
         Return(ACCT, "RMA2:S", "B", "S", 1, None, NOW),
         Feedback(ACCT, "A", 1, "bad", NOW),
@@ -118,12 +126,12 @@ def test_an_event_newer_than_its_buyer_makes_the_buyer_stale(
             )
         )
     assert stale_buyer_refs(store) == []
-    event = {
+    events: dict[str, Record] = {
         "returns": Return(ACCT, "RMA1:S", "A", "S", 1, None, NOW),
         "feedback": Feedback(ACCT, "A", 2, None, NOW),
         "promo_uses": PromoUse(ACCT, "A", "X", Decimal(1), "USD"),
-    }[table]
-    write(store, event, now=NOW + timedelta(minutes=5))
+    }
+    write(store, events[table], now=NOW + timedelta(minutes=5))
     assert stale_buyer_refs(store) == [(ACCT, BuyerKey(EMAIL))]
     with store.begin() as conn:
         conn.execute(update(schema.buyers).values(updated_at=NOW + timedelta(minutes=6)))
