@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 
+import structlog
 from sqlalchemy import Connection, delete
 
 from custsync.pipeline.clusters import Overrides, cluster, fold_overrides
@@ -68,6 +69,7 @@ from custsync.store.identity_keys import (
 TOTAL_PARAM = "total_state"
 KEEP_FACTS = 50_000  # a full run keeps the facts it read for the metrics up to this many buyers
 NOISY_PARAM = "noisy:"
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,11 @@ class Resolution:
 def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: datetime) -> Resolution:
     """Resolve ``touched`` buyers (``None``: every buyer) and return what to recompute."""
     params = load_params(conn)
-    if touched is None or _moves_total(conn, touched, params):
-        return _resolve_all(conn, params, now)  # every weight moves: rescore everything
+    if touched is None:
+        return _resolve_all(conn, params, now)
+    if reason := _full_reason(conn, touched, params):  # every weight moves: rescore everything
+        log.info("identity_full_rescore", reason=reason)
+        return _resolve_all(conn, params, now)
     facts = {f.ref: f for f in load_facts(conn, sorted(set(touched)))}
     fresh = {ref: build_profile(f) for ref, f in facts.items()}
     stored = load_profiles(conn, fresh.keys())
@@ -106,12 +111,16 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     return replace(found, facts=facts, renewed=frozenset(fresh))
 
 
-def _moves_total(conn: Connection, touched: Collection[BuyerRef], params: dict[str, int]) -> bool:
-    """Whether resolving ``touched`` changes the state of the number of buyers."""
+def _full_reason(
+    conn: Connection, touched: Collection[BuyerRef], params: dict[str, int]
+) -> str | None:
+    """Why resolving ``touched`` has to rescore every buyer (every weight moves), if it does."""
     if TOTAL_PARAM not in params:
-        return True
+        return "no buyer resolved yet"
     new = len(set(touched)) - len(profiled_among(conn, touched))
-    return key_state(profiled_buyer_count(conn) + new) != params[TOTAL_PARAM]
+    if key_state(profiled_buyer_count(conn) + new) != params[TOTAL_PARAM]:
+        return "the number of buyers crossed a power of two"
+    return None
 
 
 def _store_keys(

@@ -180,6 +180,20 @@ def test_incremental_runs_end_where_a_full_rebuild_does(db_url: str, tmp_path: o
     assert _snapshot(full) == before
 
 
+def test_a_sync_that_moves_every_weight_says_why_it_rescores_everyone(store: Store) -> None:
+    from structlog.testing import capture_logs
+
+    _rates(store)
+    people = [_order(n, "shop", f"b{n}", f"Kim Elm{n}x", home=_apart(n)) for n in range(5)]
+    with capture_logs() as logs:
+        for n, order in enumerate(people):  # buyers 1 to 5: 2 and 4 cross a power of two
+            when = NOW + timedelta(minutes=n)
+            rebuild_customers(store, _ingest(store, [order], when), base_currency="USD", now=when)
+    reasons = [x["reason"] for x in logs if x["event"] == "identity_full_rescore"]
+    crossed = "the number of buyers crossed a power of two"
+    assert reasons == ["no buyer resolved yet", crossed, crossed]
+
+
 @pytest.mark.parametrize("newest_first", [True, False])
 @pytest.mark.parametrize("incremental", [True, False])
 def test_a_buyer_seen_in_two_marketplaces_takes_the_latest_orders_one(
