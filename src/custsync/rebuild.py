@@ -39,7 +39,8 @@ from custsync.store.db import Store
 from custsync.store.facts import load_facts
 from custsync.store.identity import set_link_customers, unowned_link_firsts
 from custsync.store.identity_keys import load_profile_texts
-from custsync.store.metrics_sql import customer_metrics, write_metrics
+from custsync.store.metrics_sql import customer_metrics
+from custsync.store.metrics_write import write_metrics
 
 BATCH_BUYERS = 2000
 log = structlog.get_logger()
@@ -64,10 +65,12 @@ def refresh_metrics(store: Store, *, base_currency: str, now: datetime) -> int:
     """Recompute every customer's metrics set-based in SQL, identities untouched (after
     exchange rates changed); returns how many customers have orders."""
     fx = FxTable.from_rates(base_currency, load_fx_rates(store))
+    started = time.perf_counter()
     with store.begin() as conn:
         computed = customer_metrics(conn, fx)
-        if computed:
-            write_metrics(conn, computed, now=now)
+        rewritten = write_metrics(conn, computed, now=now) if computed else 0
+    seconds = round(time.perf_counter() - started, 3)
+    log.info("metrics_refreshed", customers=len(computed), rewritten=rewritten, seconds=seconds)
     return len(computed)
 
 

@@ -5,13 +5,12 @@ from the covering index ``ix_orders_buyer_totals`` (the wide order rows are neve
 cancelled orders give only first and last times and seller accounts, from a second pass over
 the same index. The buyers' sums are added up per customer in one pass over those rows.
 Returned units, negative feedback and promo codes come from one small query each, joined to
-their buyer through ``ix_orders_buyer_of``. Converting to the base currency multiplies each
-period's cents by its rate (exact decimals), so the result equals summing order by order. A
-missing rate raises the same error ``FxTable`` does, naming the currency and the first date
-without one.
+their buyer through the order. Converting to the base currency multiplies each period's cents
+by its rate (exact decimals), so the result equals summing order by order. A missing rate
+raises the same error ``FxTable`` does, naming the currency and the first date without one.
 
 The loops here run once per buyer row and once per customer of the whole store, so they stay
-on plain tuples, lists and dicts.
+on plain tuples, lists and dicts, and rows are read as the driver returns them.
 """
 
 from __future__ import annotations
@@ -27,16 +26,12 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    bindparam,
     case,
-    delete,
     func,
-    insert,
     literal,
     literal_column,
     select,
     type_coerce,
-    update,
 )
 
 from custsync.collector import collector_paused
@@ -44,7 +39,6 @@ from custsync.pipeline.fx import FxTable
 from custsync.pipeline.metrics import CENT, CurrencyTotal, Metrics
 from custsync.records import AccountId, OrderStatus
 from custsync.store import schema
-from custsync.store.refs import chunks
 from custsync.store.types import UtcDateTime
 
 CANCELLED = OrderStatus.CANCELLED.value
@@ -115,11 +109,11 @@ def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
     with collector_paused():
         customer_of: _CustomerOf = {
             (account, key): cid
-            for account, key, cid in _plain_rows(
+            for account, key, cid in plain_rows(
                 conn, select(b.c.account_id, b.c.buyer_key, b.c.customer_id)
             )
         }
-        found = _kept_sums(_plain_rows(conn, _kept_query(rates)), customer_of, fx, rates)
+        found = _kept_sums(plain_rows(conn, _kept_query(rates)), customer_of, fx, rates)
         _add_cancelled(conn, found, customer_of, fx.base_currency)
         returned, negative, codes = _events(conn, customer_of)
         base = fx.base_currency
@@ -136,13 +130,13 @@ def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
         }
 
 
-def _plain_rows(conn: Connection, query: Any) -> Sequence[_Row]:
+def plain_rows(conn: Connection, query: Any) -> Sequence[tuple[Any, ...]]:
     """The rows of ``query`` as the driver's own tuples: SQLAlchemy's row objects cost about
     half a second per million rows here. Only for queries whose columns need no result
     processing (plain strings and integers, or type-coerced to them)."""
     result = conn.execute(query)
     try:
-        rows: Sequence[_Row] = result.cursor.fetchall()
+        rows: Sequence[tuple[Any, ...]] = result.cursor.fetchall()
     finally:
         result.close()
     return rows
@@ -367,87 +361,3 @@ def _merged_metrics(
         ]
     )
     return metrics, totals
-
-
-_FIGURES = (
-    "orders",
-    "units",
-    "amount_spent",
-    "discount_received",
-    "promo_codes_used",
-    "promo_codes",
-    "negative_feedbacks",
-    "returned_units",
-)  # the customer columns a refresh recomputes, in this order
-_MONEY = frozenset({"amount_spent", "discount_received"})
-
-
-def write_metrics(conn: Connection, computed: Computed, *, now: datetime) -> int:
-    """Store recomputed metrics on existing customer rows (identities stay as they are),
-    rewriting only the customers whose figures or original-currency totals changed: after a
-    new rate for one currency that is the customers with orders in it. Returns how many.
-    Stored and new figures are compared as they are stored (money in cents)."""
-    c = schema.customers
-    columns = [_raw(c.c[name]) for name in _FIGURES]
-    stored = {row[0]: row[1:] for row in _plain_rows(conn, select(c.c.customer_id, *columns))}
-    rows = []
-    for cid, (m, _) in computed.items():
-        figures = _figures(m)
-        as_stored = (*figures[:2], _cents(figures[2]), _cents(figures[3]), *figures[4:])
-        if stored.get(cid) != as_stored:
-            rows.append(
-                {"cid": cid, **dict(zip(_FIGURES, figures, strict=True)), "updated_at": now}
-            )
-    if rows:
-        values = {name: bindparam(name, type_=c.c[name].type) for name in [*_FIGURES, "updated_at"]}
-        conn.execute(update(c).where(c.c.customer_id == bindparam("cid")).values(values), rows)
-    moved = _write_totals(conn, computed)
-    return len({row["cid"] for row in rows} | moved)
-
-
-def _raw(column: Any) -> Any:
-    """A money column read as its stored cents, others as they are."""
-    return type_coerce(column, Integer) if column.name in _MONEY else column
-
-
-def _cents(amount: Decimal) -> int:
-    return int(amount.scaleb(2))
-
-
-def _figures(m: Metrics) -> tuple[Any, ...]:
-    """The values of ``_FIGURES``."""
-    codes = ";".join(m.promo_codes)
-    return (m.orders, m.units, m.amount_spent, m.discount_received, m.promo_codes_used, codes,
-            m.negative_feedbacks, m.returned_units)  # fmt: skip
-
-
-def _write_totals(conn: Connection, computed: Computed) -> set[str]:
-    """Replace the original-currency totals of the customers where they changed (or who have
-    no orders any more); returns those customers."""
-    t = schema.customer_totals
-    stored: dict[str, list[tuple[Any, ...]]] = {}
-    query = select(t.c.customer_id, t.c.currency, t.c.orders, _raw(t.c.amount_spent),
-                   _raw(t.c.discount_received)).order_by(t.c.customer_id, t.c.currency)  # fmt: skip
-    for cid, *total in _plain_rows(conn, query):
-        stored.setdefault(cid, []).append(tuple(total))
-    moved = {
-        cid
-        for cid, (_, money) in computed.items()
-        if stored.get(cid, [])
-        != [
-            (x.currency, x.orders, _cents(x.amount_spent), _cents(x.discount_received))
-            for x in money
-        ]
-    }
-    moved |= stored.keys() - computed.keys()
-    for chunk in chunks(sorted(moved)):
-        conn.execute(delete(t).where(t.c.customer_id.in_(chunk)))
-    totals = [
-        {"customer_id": cid, "currency": x.currency, "orders": x.orders,
-         "amount_spent": x.amount_spent, "discount_received": x.discount_received}
-        for cid in sorted(moved & computed.keys())
-        for x in computed[cid][1]
-    ]  # fmt: skip
-    if totals:
-        conn.execute(insert(t), totals)
-    return moved

@@ -613,6 +613,8 @@ def test_new_rates_reprice_every_customer_without_touching_identities(store: Sto
 
 
 def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> None:
+    from structlog.testing import capture_logs
+
     from custsync.curation import set_rates
 
     _rates(store)
@@ -624,11 +626,12 @@ def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> Non
         before = {r.customer_id: r for r in conn.execute(select(c))}
         totals = conn.execute(select(t).order_by(t.c.customer_id, t.c.currency)).all()
     same = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("1.10"))
-    assert set_rates(store, [same], base_currency="USD", now=later) == 1
-    with store.engine.connect() as conn:
-        assert {r.customer_id: r for r in conn.execute(select(c))} == before  # nothing moved
     new = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("2.00"))
-    assert set_rates(store, [new], base_currency="USD", now=later) == 1
+    with capture_logs() as logs:
+        assert set_rates(store, [same], base_currency="USD", now=later) == 1
+        with store.engine.connect() as conn:
+            assert {r.customer_id: r for r in conn.execute(select(c))} == before  # nothing moved
+        assert set_rates(store, [new], base_currency="USD", now=later) == 1
     with store.engine.connect() as conn:
         after = {r.customer_id: r for r in conn.execute(select(c))}
         assert conn.execute(select(t).order_by(t.c.customer_id, t.c.currency)).all() == totals
@@ -638,3 +641,5 @@ def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> Non
         assert after[cid].amount_spent > before[cid].amount_spent
     for cid in after.keys() - repriced:
         assert after[cid] == before[cid]
+    refreshed = [x["rewritten"] for x in logs if x["event"] == "metrics_refreshed"]
+    assert refreshed == [0, len(repriced)]
