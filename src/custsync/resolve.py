@@ -3,8 +3,9 @@
 Wiring between the store and the pure ``pipeline`` (profiles, scoring, clustering), run inside
 the caller's transaction. Incremental: the touched buyers whose profile changed are rescored
 against their candidates (a returning buyer with the same name, address and contacts keeps
-its links); between the other buyers only the pairs a key's change can reach are redone (the
-holders of a frequency key whose weight moved, of a blocking key that became usable or not:
+its links), and so are the few holders of a spelling that stopped or started being rare;
+between the other buyers only the pairs a key's change can reach are redone (the holders of
+a frequency key whose weight moved, of a blocking key that became usable or not:
 ``pipeline.states``). Scores read each key's state from the stored counts as they ask for it.
 Then every customer a touched buyer is in is reclustered with everything linked to it. Full:
 everything, in memory. Both store the same keys, links and parameters for the same data
