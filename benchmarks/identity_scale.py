@@ -165,7 +165,13 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> 
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
         start += size
     compare_metrics(store, tmp)
-    eur = FxRate("EUR", "USD", date(2020, 1, 1), Decimal("1.2345"))  # the demo's EUR rate moves
+    reprice(store)
+
+
+def reprice(store: Store) -> None:
+    """A new EUR rate (the demo's moves), as ``custsync fx set`` stores it: every customer is
+    repriced, those with EUR orders rewritten."""
+    eur = FxRate("EUR", "USD", date(2020, 1, 1), Decimal("1.2345"))
     timed(
         "a new EUR rate: reprice and store (fx set)",
         lambda: set_rates(store, [eur], base_currency="USD", now=NOW + 9 * DAY),
