@@ -9,10 +9,11 @@ quotas are not what is measured), stored page by page into SQLite, then resolved
 orders are the world's next Amazon orders. Prints time and peak memory of each step and the
 SQLite/DuckDB ratio. ``--db PATH`` keeps the stored orders (and nothing else) in PATH, so that
 ``--reuse`` starts the next run from the same state without storing them again; the rebuilds
-run on a copy.
+run on a copy. ``--check`` rebuilds a copy of the synced store in full and compares the links,
+customers and key counts with what the incremental syncs stored (they must be equal).
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
-                                        [--db PATH [--reuse]]
+                                        [--db PATH [--reuse]] [--check]
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def main() -> int:
         action="store_true",
         help="--db holds the world's orders from an earlier run: skip storing them",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="after the syncs, rebuild a copy in full and compare (another full rebuild's time)",
+    )
     args = parser.parse_args()
     if args.reuse and (args.db is None or not args.db.is_file()):
         parser.error("--reuse needs --db naming a file an earlier run stored")
@@ -121,11 +127,12 @@ def main() -> int:
             args.db or Path(tmp) / "world.db",
             Path(tmp),
             reuse=args.reuse,
+            check=args.check,
         )
     return 0
 
 
-def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> None:
+def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool, check: bool) -> None:
     """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
     same state); the rebuilds run on a copy of it."""
     new = sum(batches)
@@ -144,12 +151,7 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> 
     if reuse:
         all(False for _ in old_orders())  # only collects the new orders
     else:
-        db.unlink(missing_ok=True)
-        base = open_store(f"sqlite:///{db}")
-        upgrade(base)
-        load_demo_rates(base, "USD")
-        timed(f"generate, map and store a {count}-order world", lambda: ingest(base, old_orders()))
-        base.engine.dispose()
+        store_world(db, count, old_orders())
     work = tmp / "work.db"
     shutil.copyfile(db, work)
     store = open_store(f"sqlite:///{work}")
@@ -164,8 +166,52 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool) -> 
     for number, size in enumerate(batches, start=1):
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
         start += size
+    if check:
+        check_against_full(work, tmp)
     compare_metrics(store, tmp)
     reprice(store)
+
+
+def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
+    db.unlink(missing_ok=True)
+    base = open_store(f"sqlite:///{db}")
+    upgrade(base)
+    load_demo_rates(base, "USD")
+    timed(f"generate, map and store a {count}-order world", lambda: ingest(base, orders))
+    base.engine.dispose()
+
+
+def check_against_full(work: Path, tmp: Path) -> None:
+    """Rebuild a copy of the synced store in full and compare what identity resolution
+    stored: links (rule, score, flags), which buyers form each customer, key counts."""
+    copy = tmp / "full.db"
+    shutil.copyfile(work, copy)
+    full = open_store(f"sqlite:///{copy}")
+    timed(
+        "check: full rebuild of the synced store",
+        lambda: rebuild_customers(full, None, base_currency="USD", now=NOW + 9 * DAY),
+    )
+    synced = open_store(f"sqlite:///{work}")
+    for name, query in CHECKED.items():
+        mine, theirs = _identity_rows(synced, query), _identity_rows(full, query)
+        verdict = "equal" if mine == theirs else f"{len(mine ^ theirs)} differ"
+        print(f"  incremental vs full, {name}: {len(mine)} / {len(theirs)}, {verdict}")
+    full.engine.dispose()
+    synced.engine.dispose()
+
+
+CHECKED = {
+    "links": "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"
+    " FROM identity_links",
+    "key counts": "SELECT key, holders FROM identity_key_counts",
+    "customers": "SELECT group_concat(account_id || ':' || buyer_key, ' ') FROM (SELECT * FROM"
+    " buyers ORDER BY account_id, buyer_key) GROUP BY customer_id",
+}
+
+
+def _identity_rows(store: Store, query: str) -> set[tuple[object, ...]]:
+    with store.engine.connect() as conn:
+        return {tuple(row) for row in conn.exec_driver_sql(query)}
 
 
 def reprice(store: Store) -> None:
