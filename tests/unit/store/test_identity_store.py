@@ -362,6 +362,24 @@ def _apart(n: int) -> BuyerInfo:
     return BuyerInfo(address_line1=line, city=city, postal_code=postal, country_code="US")
 
 
+def _full_and_step(db_url: str, tmp_path: object, world: list[Order]) -> tuple[Store, Store]:
+    """Two stores holding ``world``, rebuilt in full: one to rebuild in full after each sync,
+    one to sync incrementally."""
+    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
+    for s in (full, step):
+        upgrade(s)
+        _rates(s)
+        _ingest(s, world, NOW)
+        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    return full, step
+
+
+def _sync_both(full: Store, step: Store, orders: list[Order], at: datetime) -> None:
+    rebuild_customers(step, _ingest(step, orders, at), base_currency="USD", now=at)
+    _ingest(full, orders, at)
+    rebuild_customers(full, None, base_currency="USD", now=at)
+
+
 def _phone_rows(store: Store) -> int:
     t = schema.identity_links
     with store.engine.connect() as conn:
@@ -387,18 +405,11 @@ def test_a_phone_too_common_to_block_on_unlinks_and_relinks_as_a_full_rebuild_do
         _order(50 + n, "shop", "o0", "Pat Oak0x", phone=f"206 555 01{n // 2}0", home=zed, day=10)
         for n in range(12)
     ]
-    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
-    for s in (full, step):
-        upgrade(s)
-        _rates(s)
-        _ingest(s, [*shop, *others], NOW)  # 20 buyers, none added later: the total stays
-        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    full, step = _full_and_step(db_url, tmp_path, [*shop, *others])  # 20 buyers, none added later
     assert _phone_rows(step) == 15 * 14 // 2
     for n, orders in enumerate([gets_the_phone, drops_it], start=1):
         later = NOW + timedelta(hours=n)
-        rebuild_customers(step, _ingest(step, orders, later), base_currency="USD", now=later)
-        _ingest(full, orders, later)
-        rebuild_customers(full, None, base_currency="USD", now=later)
+        _sync_both(full, step, orders, later)
         assert _phone_rows(step) == (0 if n == 1 else 15 * 14 // 2)  # 16 holders: unusable
         assert _snapshot(step) == _snapshot(full)
 
@@ -416,16 +427,9 @@ def test_an_incremental_run_weighs_a_value_by_buyers_it_never_reads(
         _order(4, "shop", "k1", "Kim Park", home=far),
     ]
     again = [_order(5, "shop", "j1", "John", phone="2065550142", home=HOME, day=2)]
-    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
-    for s in (full, step):
-        upgrade(s)
-        _rates(s)
-        _ingest(s, world, NOW)
-        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    full, step = _full_and_step(db_url, tmp_path, world)
     later = NOW + timedelta(hours=1)
-    rebuild_customers(step, _ingest(step, again, later), base_currency="USD", now=later)
-    _ingest(full, again, later)
-    rebuild_customers(full, None, base_currency="USD", now=later)
+    _sync_both(full, step, again, later)
     assert _snapshot(step) == _snapshot(full)
 
 
@@ -442,17 +446,10 @@ def test_a_spelling_no_longer_rare_unlinks_its_typo_pair_as_a_full_rebuild_does(
         *[_order(6 + n, "shop", f"f{n}", f"Kim Elm{n}x", home=_apart(10 + n)) for n in range(4)],
     ]  # 9 buyers; 12 after the new Jonhs: the total's state stays
     jonhs = [_order(20 + n, "ebay", f"n{n}", f"Jonh Ash{n}x", home=_apart(5 + n)) for n in range(3)]
-    full, step = open_store(db_url), open_store(f"sqlite:///{tmp_path}/step.db")
-    for s in (full, step):
-        upgrade(s)
-        _rates(s)
-        _ingest(s, world, NOW)
-        rebuild_customers(s, None, base_currency="USD", now=NOW)
+    full, step = _full_and_step(db_url, tmp_path, world)
     assert _customer_of(step, "p") == _customer_of(step, "q")
     later = NOW + timedelta(hours=1)
-    rebuild_customers(step, _ingest(step, jonhs, later), base_currency="USD", now=later)
-    _ingest(full, jonhs, later)
-    rebuild_customers(full, None, base_currency="USD", now=later)
+    _sync_both(full, step, jonhs, later)
     assert _customer_of(full, "p") != _customer_of(full, "q")
     assert _snapshot(step) == _snapshot(full)
 
