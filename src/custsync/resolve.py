@@ -22,6 +22,7 @@ from itertools import chain
 import structlog
 from sqlalchemy import Connection, delete
 
+from custsync.name_policy import combine, learn_policy, policy_states, update_policy
 from custsync.pipeline.clusters import Overrides, cluster, fold_overrides
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.identity import (
@@ -36,16 +37,15 @@ from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profil
 from custsync.pipeline.states import (
     TOTAL_KEY,
     bits_move,
-    is_noisy,
     is_stat_key,
     key_state,
     rarity_moves,
-    tolerant_key,
 )
 from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
 from custsync.store.facts import load_all_facts, load_facts
 from custsync.store.identity import (
+    SureMoves,
     add_links,
     links_between,
     links_touching,
@@ -53,7 +53,6 @@ from custsync.store.identity import (
     load_params,
     replace_links,
     save_params,
-    sure_link_counts,
 )
 from custsync.store.identity_keys import (
     StoredStates,
@@ -69,7 +68,6 @@ from custsync.store.identity_keys import (
 
 TOTAL_PARAM = "total_state"
 KEEP_FACTS = 50_000  # a full run keeps the facts it read for the metrics up to this many buyers
-NOISY_PARAM = "noisy:"
 log = structlog.get_logger()
 
 
@@ -98,15 +96,17 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
     states = StoredStates(conn, _given_states(params))
-    _rescore(conn, rescore, profiles, states, now)
-    repaired = _repair(conn, reblocked, reweighed, rescore, profiles, states=states, now=now)
+    relinked = _rescore(conn, rescore, profiles, states, now)
+    repaired, moves = _repair(conn, reblocked, reweighed, rescore, profiles, states=states, now=now)
     moved = rescore | repaired
-    flipped = _update_policy(conn, {ref[0] for ref in moved}, params, now)
+    accounts = {ref[0] for ref in moved}
+    flipped = update_policy(conn, accounts, params, combine(relinked, moves), now=now)
     if flipped:
         extra = set(_account_refs(conn, flipped)) - rescore
         profiles |= load_profiles(conn, extra)
         rescore |= extra
-        _rescore(conn, rescore, profiles, StoredStates(conn, _given_states(params)), now)
+        relinked = _rescore(conn, rescore, profiles, StoredStates(conn, _given_states(params)), now)
+        update_policy(conn, flipped, params, relinked, now=now)  # sure links stay: no new flip
         moved |= rescore
     found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
     return replace(found, facts=facts, renewed=frozenset(fresh))
@@ -159,7 +159,7 @@ def _rescore(
     profiles: dict[BuyerRef, BuyerProfile],
     states: StoredStates,
     now: datetime,
-) -> None:
+) -> SureMoves:
     """Find every link of ``rescore`` against its candidates and store them."""
     keys = {key for ref in rescore for key in blocking_keys(profiles[ref])}
     states.fetch(keys)
@@ -168,7 +168,7 @@ def _rescore(
     profiles |= load_profiles(conn, candidates - set(profiles))
     present = {k: [r for r in refs if r in profiles] for k, refs in members.items()}
     links = find_links(rescore, profiles, present, states)
-    replace_links(conn, links_touching(conn, rescore), links, now=now)
+    return replace_links(conn, links_touching(conn, rescore), links, now=now)
 
 
 def _repair(
@@ -180,12 +180,12 @@ def _repair(
     *,
     states: StoredStates,
     now: datetime,
-) -> set[BuyerRef]:
+) -> tuple[set[BuyerRef], SureMoves]:
     """Relink the pairs of buyers not in ``changed`` (their profiles are as stored) whose link
     may have changed: pairs sharing a frequency key whose weight moved are rescored; pairs
     sharing a blocking key that became usable become candidates (scored) unless they already
     were, and pairs it was the last usable shared key of lose their link. Returns the buyers
-    of every pair whose link changed."""
+    of every pair whose link changed, and how the sure links moved."""
     members = key_members(conn, reblocked | reweighed)
     holders = {key: [ref for ref in refs if ref not in changed] for key, refs in members.items()}
     involved = {ref for refs in holders.values() for ref in refs}
@@ -197,17 +197,26 @@ def _repair(
         [holders[key] for key in reblocked & holders.keys()], blocking, states, reblocked
     )
     score |= {pair for pair, is_candidate in flips.items() if is_candidate}
+    _fetch_stats(states, profiles, {ref for pair in score for ref in pair})
     found = [link for pair in sorted(score) if (link := score_pair(pair, profiles, states))]
     examined = score | flips.keys()
     old = links_between(conn, examined)
     moved = {(link.a, link.b) for link in set(found).symmetric_difference(old)}
-    replace_links(
+    moves = replace_links(
         conn,
         [x for x in old if (x.a, x.b) in moved],
         [x for x in found if (x.a, x.b) in moved],
         now=now,
     )
-    return {ref for pair in moved for ref in pair}
+    return {ref for pair in moved for ref in pair}, moves
+
+
+def _fetch_stats(
+    states: StoredStates, profiles: dict[BuyerRef, BuyerProfile], refs: Iterable[BuyerRef]
+) -> None:
+    """Read at once the states of the frequency keys of ``refs`` that scores will ask for
+    (one query per thousand keys instead of one per key asked)."""
+    states.fetch({key for ref in refs if ref in profiles for key in stat_keys(profiles[ref])})
 
 
 def _rescored_pairs(
@@ -265,25 +274,7 @@ def _full_states(counts: dict[str, int], params: dict[str, int]) -> dict[str, in
 
 def _given_states(params: dict[str, int]) -> dict[str, int]:
     """The states entries that are no stored key: the number of buyers, the name policies."""
-    states = {TOTAL_KEY: params.get(TOTAL_PARAM, 0)}
-    for name, value in params.items():
-        if name.startswith(NOISY_PARAM) and value:
-            states[tolerant_key(name[len(NOISY_PARAM) :])] = 1
-    return states
-
-
-def _update_policy(
-    conn: Connection, accounts: Collection[str], params: dict[str, int], now: datetime
-) -> set[str]:
-    """Re-learn the name policy of ``accounts``; return the accounts whose policy flipped."""
-    flipped: set[str] = set()
-    for account, (sure, typos) in sure_link_counts(conn, accounts).items():
-        noisy = int(is_noisy(sure, typos))
-        if noisy != params.get(NOISY_PARAM + account, 0):
-            params[NOISY_PARAM + account] = noisy
-            flipped.add(account)
-    save_params(conn, {NOISY_PARAM + a: params[NOISY_PARAM + a] for a in flipped}, now=now)
-    return flipped
+    return {TOTAL_KEY: params.get(TOTAL_PARAM, 0)} | policy_states(params)
 
 
 def _account_refs(conn: Connection, accounts: Collection[str]) -> list[BuyerRef]:
@@ -330,7 +321,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     params[TOTAL_PARAM] = key_state(len(profiles))
     members = block_members(blocking)
     strict, tolerant = find_links_both(profiles, members, _full_states(counts, params), blocking)
-    noisy = _learn_policy(strict, {ref[0] for ref in profiles}, params)
+    noisy = learn_policy(strict, {ref[0] for ref in profiles}, params)
     links = [x for x in strict if not (x.a[0] in noisy and x.b[0] in noisy)]
     links += [x for x in tolerant if x.a[0] in noisy and x.b[0] in noisy]
     links.sort(key=lambda x: (x.a, x.b))
@@ -357,15 +348,3 @@ def _store_all_keys(
         for key in held:
             counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def _learn_policy(links: Iterable[Link], accounts: set[str], params: dict[str, int]) -> set[str]:
-    """Set each account's name policy from its sure links; return the noisy accounts."""
-    counts = {account: [0, 0] for account in accounts}
-    for link in links:
-        if link.is_sure and link.a[0] == link.b[0]:
-            counts[link.a[0]][0] += 1
-            counts[link.a[0]][1] += link.has_typos
-    for account, (sure, typos) in counts.items():
-        params[NOISY_PARAM + account] = int(is_noisy(sure, typos))
-    return {account for account in accounts if params[NOISY_PARAM + account]}

@@ -79,14 +79,18 @@ def add_links(conn: Connection, links: Iterable[Link], *, now: datetime) -> None
         conn.execute(insert(schema.identity_links), batch)
 
 
+SureMoves = dict[str, tuple[int, int]]  # account → change in its sure links, and with typos
+
+
 def replace_links(
     conn: Connection, old: Iterable[Link], new: Iterable[Link], *, now: datetime
-) -> None:
+) -> SureMoves:
     """Store ``new`` instead of the stored links ``old`` (as ``links_touching`` read them). A
     pair in both keeps its row, rewritten in place (its id and customer stay: fewer pages
     to write than a new row in every index), a pair only in ``old`` loses it, and a pair only
-    in ``new`` gets one."""
+    in ``new`` gets one. Returns how each account's ``sure_link_counts`` moved."""
     t = schema.identity_links
+    old, new = list(old), list(new)
     before = {(x.a, x.b) for x in old}
     after = {(x.a, x.b): x for x in new}
     gone = [{"a": ref_text(a), "b": ref_text(b)} for a, b in sorted(before - after.keys())]
@@ -101,6 +105,20 @@ def replace_links(
     for chunk in chunks(kept, 2000):
         conn.execute(rewrite, chunk)
     add_links(conn, [x for key, x in sorted(after.items()) if key not in before], now=now)
+    return sure_moves(old, new)
+
+
+def sure_moves(old: Iterable[Link], new: Iterable[Link]) -> SureMoves:
+    """How replacing the links ``old`` by ``new`` moves each account's sure links (both
+    buyers in it) and those of them with typos; accounts that do not move are left out."""
+    moves: dict[str, list[int]] = {}
+    for sign, links in ((-1, old), (1, new)):
+        for link in links:
+            if link.is_sure and link.a[0] == link.b[0]:
+                held = moves.setdefault(link.a[0], [0, 0])
+                held[0] += sign
+                held[1] += sign * link.has_typos
+    return {account: (sure, typos) for account, (sure, typos) in moves.items() if sure or typos}
 
 
 _REWRITTEN = [
@@ -171,7 +189,8 @@ def unowned_link_firsts(conn: Connection) -> list[BuyerRef]:
 
 def sure_link_counts(conn: Connection, account_ids: Collection[str]) -> dict[str, tuple[int, int]]:
     """Per account: sure links with both buyers in it, and how many of them had typos (one
-    pass over the sure links for all of them)."""
+    pass over the sure links for all of them). Runs keep these counts as parameters
+    (``name_policy``) and read them here only for an account they have none for."""
     t = schema.identity_links
     accounts = sorted(account_ids)
     if not accounts:

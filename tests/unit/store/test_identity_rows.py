@@ -107,3 +107,16 @@ def test_sure_links_are_counted_per_account_both_ends_in_it(store: Store) -> Non
         add_links(conn, [_link(A, B, 20.0), typo, unsure, _link(A, D, 20.0)], now=T0)
         found = sure_link_counts(conn, ["shop", "ebay", "etsy"])
     assert found == {"shop": (2, 1), "ebay": (0, 0), "etsy": (0, 0)}
+
+
+def test_replacing_links_says_how_each_accounts_sure_links_moved(store: Store) -> None:
+    typo = Link(A, C, Rule.NAME_ADDRESS, 18.0, is_sure=True, has_typos=True)
+    with store.begin() as conn:
+        add_links(conn, [_link(A, B, 20.0), typo, _link(A, D, 20.0)], now=T0)
+    with store.begin() as conn:
+        old = links_between(conn, {(A, B), (A, C), (A, D), (B, C)})
+        unsure = Link(A, B, Rule.NAME_ADDRESS, 13.0)  # was sure
+        moves = replace_links(conn, old, [unsure, _link(B, C, 22.0)], now=T1)
+        found = sure_link_counts(conn, ["shop", "ebay"])
+    assert moves == {"shop": (-1, -1)}  # A-B and A-C lost, B-C gained; A-D is across accounts
+    assert found == {"shop": (1, 0), "ebay": (0, 0)}

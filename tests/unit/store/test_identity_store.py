@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from custsync.connectors.base import Cursor, Page
 from custsync.curation import merge_customers, split_buyer
@@ -126,6 +126,8 @@ def _snapshot(store: Store) -> dict[str, object]:
         )
         keys = sorted(tuple(r) for r in conn.execute(select(schema.identity_keys)))
         counts = sorted(tuple(r) for r in conn.execute(select(schema.identity_key_counts)))
+        p = schema.identity_params
+        params = {name: value for name, value in conn.execute(select(p.c.name, p.c.value))}
         customers = sorted(
             (r.orders, r.amount_spent, r.name, r.seller_accounts)
             for r in conn.execute(
@@ -138,6 +140,7 @@ def _snapshot(store: Store) -> dict[str, object]:
         "links": links,
         "keys": keys,
         "counts": counts,
+        "params": params,
         "customers": customers,
     }
 
@@ -451,6 +454,72 @@ def test_a_spelling_no_longer_rare_unlinks_its_typo_pair_as_a_full_rebuild_does(
     later = NOW + timedelta(hours=1)
     _sync_both(full, step, jonhs, later)
     assert _customer_of(full, "p") != _customer_of(full, "q")
+    assert _snapshot(step) == _snapshot(full)
+
+
+SURNAMES = (
+    "Abbot Barlow Cardew Dunmore Eastham Fairley Gorton Hadley Ingram Jessop Kenyon Lorimer "
+    "Marsden Nuttall Ormerod Pennick Quayle Rushton Sugden Tetley Underhill Vickers Walmsley "
+    "Yardley Ackroyd Bramall Crowther Dobson Entwistle Foxley Gledhill Haworth Illing Jowett "
+    "Kershaw Lumb Mellor Normanton Oddie Pickles"
+)
+
+
+def _pair(n: int, *, typo: bool) -> list[Order]:
+    """Two buyers of the ``fair`` list sharing a phone and a house: one sure link, its
+    surnames a typo apart when ``typo``. Pairs share no name, place or phone digits."""
+    surname = SURNAMES.split()[n]
+    home = BuyerInfo(
+        address_line1=f"{n + 1} {surname} Road",
+        city=f"{surname}ville",
+        postal_code=f"{10000 + 1111 * n}",
+        country_code="US",
+    )
+    second = surname + surname[-1] if typo else surname
+    phone = f"612 5{n:02d} {n:02d}{n:02d}"
+    return [
+        _order(100 + 2 * n, "fair", f"a{n}", f"Kim {surname}", phone=phone, home=home),
+        _order(101 + 2 * n, "fair", f"b{n}", f"Kim {second}", phone=phone, home=home),
+    ]
+
+
+def _params(store: Store) -> dict[str, int]:
+    p = schema.identity_params
+    with store.engine.connect() as conn:
+        return {name: value for name, value in conn.execute(select(p.c.name, p.c.value))}
+
+
+@pytest.mark.parametrize("kept_counts", [True, False])
+def test_an_account_turning_noisy_flips_its_policy_as_a_full_rebuild_does(
+    db_url: str, tmp_path: object, kept_counts: bool
+) -> None:
+    """30 sure links without typos keep the list's first names strict; 10 more with typos
+    make it noisy (a quarter): the incremental run counts them from the links it changed
+    (or from the stored links, in a store that kept no counts yet), and relinks the
+    household Anna and Erik Quill as the full rebuild does."""
+    house = replace(HOME, address_line1="7 Cedar Lane")
+    quills = [
+        _order(1, "fair", "anna", "Anna Quill", home=house),
+        _order(2, "fair", "erik", "Erik Quill", home=house),
+    ]
+    others = [_order(3 + n, "shop", f"o{n}", f"Pat Oak{n}x", home=_apart(n)) for n in range(2)]
+    world = [*quills, *others, *[order for n in range(30) for order in _pair(n, typo=False)]]
+    full, step = _full_and_step(db_url, tmp_path, world)  # 64 buyers; 84 later: same state
+    assert (_params(step)["sure_links:fair"], _params(step)["noisy:fair"]) == (30, 0)
+    assert _customer_of(step, "anna") != _customer_of(step, "erik")
+    if not kept_counts:
+        p = schema.identity_params
+        with step.begin() as conn:
+            conn.execute(delete(p).where(p.c.name.like("sure_%:fair")))
+    later = NOW + timedelta(hours=1)
+    _sync_both(full, step, [o for n in range(30, 40) for o in _pair(n, typo=True)], later)
+    params = _params(step)
+    assert (params["sure_links:fair"], params["sure_typos:fair"], params["noisy:fair"]) == (
+        40,
+        10,
+        1,
+    )
+    assert _customer_of(step, "anna") == _customer_of(step, "erik")
     assert _snapshot(step) == _snapshot(full)
 
 
