@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain
 
 import structlog
 from sqlalchemy import Connection, delete
@@ -56,13 +55,13 @@ from custsync.store.identity import (
 )
 from custsync.store.identity_keys import (
     StoredStates,
-    clear_keys,
     key_counts,
     key_members,
     load_profiles,
     profiled_among,
     profiled_buyer_count,
     replace_keys,
+    store_all_keys,
     stored_keys,
 )
 
@@ -208,6 +207,9 @@ def _repair(
         [x for x in found if (x.a, x.b) in moved],
         now=now,
     )
+    if examined:  # counts only: keys are names and places
+        log.info("identity_pairs_repaired", reweighed=len(reweighed), reblocked=len(reblocked),
+                 holders=len(involved), pairs=len(examined), relinked=len(moved))  # fmt: skip
     return {ref for pair in moved for ref in pair}, moves
 
 
@@ -317,9 +319,9 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
             facts[found.ref] = found
             facts = facts if len(facts) <= KEEP_FACTS else None
     blocking = {ref: blocking_keys(p) for ref, p in profiles.items()}
-    counts = _store_all_keys(conn, profiles, blocking)
-    params[TOTAL_PARAM] = key_state(len(profiles))
     members = block_members(blocking)
+    counts = _store_all_keys(conn, profiles, members)
+    params[TOTAL_PARAM] = key_state(len(profiles))
     strict, tolerant = find_links_both(profiles, members, _full_states(counts, params), blocking)
     noisy = learn_policy(strict, {ref[0] for ref in profiles}, params)
     links = [x for x in strict if not (x.a[0] in noisy and x.b[0] in noisy)]
@@ -336,15 +338,10 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
 def _store_all_keys(
     conn: Connection,
     profiles: dict[BuyerRef, BuyerProfile],
-    blocking: dict[BuyerRef, frozenset[str]],
+    members: dict[str, list[BuyerRef]],
 ) -> dict[str, int]:
-    """Store every buyer's blocking and frequency keys anew; returns how many hold each."""
-    stats = {ref: stat_keys(p) for ref, p in profiles.items()}
-    clear_keys(conn)
-    replace_keys(conn, blocking)
-    replace_keys(conn, stats)  # the two kinds of key never collide
-    counts: dict[str, int] = {}
-    for held in chain(blocking.values(), stats.values()):
-        for key in held:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+    """Store every buyer's frequency keys and blocking keys (``members``: each with its
+    holders) anew; returns how many hold each."""
+    stats = block_members({ref: stat_keys(p) for ref, p in profiles.items()})
+    store_all_keys(conn, members, stats)  # the two kinds of key never collide
+    return {key: len(refs) for part in (members, stats) for key, refs in part.items()}

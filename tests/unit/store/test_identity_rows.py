@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from custsync.pipeline.identity import Link
 from custsync.pipeline.scoring import Rule
@@ -21,7 +21,12 @@ from custsync.store.identity import (
     set_link_customers,
     sure_link_counts,
 )
-from custsync.store.identity_keys import StoredStates, replace_keys, stored_keys
+from custsync.store.identity_keys import (
+    StoredStates,
+    replace_keys,
+    store_all_keys,
+    stored_keys,
+)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -53,6 +58,23 @@ def test_replacing_keys_keeps_rows_and_counts_as_if_written_anew(store: Store) -
             C: {"p:2"},
         }
     assert _counts(store) == {"p:1": 1, "p:2": 2, "L:lee": 1, "L:kim": 1}
+
+
+def test_a_full_run_stores_every_key_anew_and_keeps_the_buyer_index(store: Store) -> None:
+    with store.begin() as conn:
+        replace_keys(conn, {A: {"p:1", "L:lee"}, B: {"p:1"}})
+    with store.begin() as conn:
+        store_all_keys(conn, {"p:2": [A, C], "h:9": [B]}, {"L:kim": [D, A, B]})
+    with store.engine.connect() as conn:
+        assert stored_keys(conn, [A, B, C, D]) == {
+            A: {"p:2", "L:kim"},
+            B: {"h:9", "L:kim"},
+            C: {"p:2"},
+            D: {"L:kim"},
+        }
+        indexes = {x["name"]: x["column_names"] for x in inspect(conn).get_indexes("identity_keys")}
+    assert indexes["ix_identity_keys_buyer"] == ["account_id", "buyer_key"]
+    assert _counts(store) == {"p:2": 2, "h:9": 1, "L:kim": 3}
 
 
 def test_stored_states_read_keys_not_fetched_when_asked(store: Store) -> None:

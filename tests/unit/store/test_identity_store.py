@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select
+from structlog.testing import capture_logs
 
 from custsync.connectors.base import Cursor, Page
 from custsync.curation import merge_customers, split_buyer
@@ -184,8 +185,6 @@ def test_incremental_runs_end_where_a_full_rebuild_does(db_url: str, tmp_path: o
 
 
 def test_a_sync_that_moves_every_weight_says_why_it_rescores_everyone(store: Store) -> None:
-    from structlog.testing import capture_logs
-
     _rates(store)
     people = [_order(n, "shop", f"b{n}", f"Kim Elm{n}x", home=_apart(n)) for n in range(5)]
     with capture_logs() as logs:
@@ -412,9 +411,12 @@ def test_a_phone_too_common_to_block_on_unlinks_and_relinks_as_a_full_rebuild_do
     assert _phone_rows(step) == 15 * 14 // 2
     for n, orders in enumerate([gets_the_phone, drops_it], start=1):
         later = NOW + timedelta(hours=n)
-        _sync_both(full, step, orders, later)
+        with capture_logs() as logs:
+            _sync_both(full, step, orders, later)
         assert _phone_rows(step) == (0 if n == 1 else 15 * 14 // 2)  # 16 holders: unusable
         assert _snapshot(step) == _snapshot(full)
+        (repaired,) = [x for x in logs if x["event"] == "identity_pairs_repaired"]
+        assert (repaired["reblocked"], repaired["pairs"], repaired["relinked"]) == (1, 105, 105)
 
 
 def test_an_incremental_run_weighs_a_value_by_buyers_it_never_reads(
