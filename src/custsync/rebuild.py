@@ -43,6 +43,7 @@ from custsync.store.metrics_sql import customer_metrics
 from custsync.store.metrics_write import write_metrics
 
 BATCH_BUYERS = 2000
+PROGRESS_EVERY = 25_000  # customers written between two progress lines of a long refresh
 log = structlog.get_logger()
 
 
@@ -87,6 +88,7 @@ def write_resolution(
     if resolution.renewed is not None:
         kept = unchanged_customers(conn, pending, previous, resolution.renewed)
         pending = [(cid, cluster) for cid, cluster in pending if cid not in kept]
+    written = 0
     for batch in _batches(pending):
         refs = [ref for _, cluster in batch for ref in cluster]
         at_hand = resolution.facts or {}
@@ -95,6 +97,9 @@ def write_resolution(
         texts = _profile_texts(conn, refs, resolution.profiles)
         records = [_record(cid, cluster, facts, texts, fx) for cid, cluster in batch]
         write_customers(conn, records, {}, now=now)
+        if (written + len(batch)) // PROGRESS_EVERY > written // PROGRESS_EVERY:
+            log.info("customers_written", customers=written + len(batch), of=len(pending))
+        written += len(batch)
     write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
     customer_of = {
         ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster

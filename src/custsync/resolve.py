@@ -14,6 +14,7 @@ everything, in memory. Both store the same keys, links and parameters for the sa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -311,6 +312,9 @@ def _override_partners(overrides: Overrides, refs: Collection[BuyerRef]) -> set[
 
 
 def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Resolution:
+    """Every buyer, in memory; logs ``identity_full_progress`` after each step (minutes at
+    500k buyers)."""
+    step = _Steps()
     facts: dict[BuyerRef, BuyerFacts] | None = {}
     profiles: dict[BuyerRef, BuyerProfile] = {}
     for found in load_all_facts(conn):
@@ -318,9 +322,11 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
         if facts is not None:
             facts[found.ref] = found
             facts = facts if len(facts) <= KEEP_FACTS else None
+    step("profiles", buyers=len(profiles))
     blocking = {ref: blocking_keys(p) for ref, p in profiles.items()}
     members = block_members(blocking)
     counts = _store_all_keys(conn, profiles, members)
+    step("keys", keys=len(counts))
     params[TOTAL_PARAM] = key_state(len(profiles))
     strict, tolerant = find_links_both(profiles, members, _full_states(counts, params), blocking)
     noisy = learn_policy(strict, {ref[0] for ref in profiles}, params)
@@ -330,9 +336,22 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     conn.execute(delete(schema.identity_links))
     add_links(conn, links, now=now)
     save_params(conn, params, now=now)
+    step("links", links=len(links))
     overrides = fold_overrides(load_overrides(conn))
     clusters = cluster(profiles, links, overrides)
+    step("clusters", customers=len(clusters))
     return Resolution(tuple(sorted(profiles)), clusters, profiles, facts)
+
+
+class _Steps:
+    """Logs each step of a long run as it ends, with the seconds since the run began."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+
+    def __call__(self, name: str, **counts: int) -> None:
+        seconds = round(time.perf_counter() - self._started, 1)
+        log.info("identity_full_progress", step=name, seconds=seconds, **counts)
 
 
 def _store_all_keys(

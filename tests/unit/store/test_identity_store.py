@@ -196,6 +196,25 @@ def test_a_sync_that_moves_every_weight_says_why_it_rescores_everyone(store: Sto
     assert reasons == ["no buyer resolved yet", crossed, crossed]
 
 
+def test_a_full_rebuild_logs_its_progress_step_by_step(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import custsync.rebuild
+
+    monkeypatch.setattr(custsync.rebuild, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(custsync.rebuild, "BATCH_BUYERS", 1)
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    with capture_logs() as logs:
+        rebuild_customers(store, None, base_currency="USD", now=NOW)
+    steps = [x for x in logs if x["event"] == "identity_full_progress"]
+    assert [x["step"] for x in steps] == ["profiles", "keys", "links", "clusters"]
+    assert (steps[0]["buyers"], steps[-1]["customers"]) == (6, 3)
+    assert [x["seconds"] for x in steps] == sorted(x["seconds"] for x in steps)
+    written = [(x["customers"], x["of"]) for x in logs if x["event"] == "customers_written"]
+    assert written == [(2, 3)]
+
+
 @pytest.mark.parametrize("newest_first", [True, False])
 @pytest.mark.parametrize("incremental", [True, False])
 def test_a_buyer_seen_in_two_marketplaces_takes_the_latest_orders_one(
