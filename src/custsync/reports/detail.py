@@ -7,12 +7,15 @@ net = revenue − refunds. Amounts are in the order's currency; metrics in the b
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from custsync.pipeline.normalize import normalize_phone
 from custsync.reports.cells import money_cell, time_cell
-from custsync.store.queries import CustomerDetail, OrderDetail
+from custsync.store.queries import CustomerDetail, LinkDetail, OrderDetail
 
 CENT = Decimal("0.01")
 Plain = str | int | float | bool | list["Plain"] | dict[str, "Plain"] | None
@@ -139,14 +142,31 @@ def detail_lines(detail: CustomerDetail, *, why: bool = False) -> list[str]:
     lines += [f"  #{n.note_id} {_when(n.created_at)}  {n.body}" for n in detail.notes]
     if why:
         lines += ["", f"Identity links ({len(detail.links)})"]
-        lines += [
-            f"  {link.buyer_a} {'↔' if link.is_link else '≠'} {link.buyer_b}  rule {link.rule}, "
-            f"score {link.score:.2f}"
-            + ("" if link.is_link else ", kept apart")
-            + (f"  ({link.evidence})" if link.evidence else "")
-            for link in detail.links
-        ] or ["  none: this customer is a single buyer"]
+        for link in detail.links:
+            lines.append(
+                f"  {link.buyer_a} {'↔' if link.is_link else '≠'} {link.buyer_b}  rule "
+                f"{link.rule}, score {link.score:.2f}" + ("" if link.is_link else ", kept apart")
+            )
+            lines += [f"      {field}: {found}" for field, found in _evidence(link)]
+        lines += [] if detail.links else ["  none: this customer is a single buyer"]
     return lines
+
+
+_EVIDENCE_ORDER = ("name", "address", "email", "phone")
+
+
+def _evidence(link: LinkDetail) -> list[tuple[str, str]]:
+    """What a link found, field by field (stored as JSON): the field of its rule first (a
+    shared e-mail or phone), then name, address and the rest."""
+    try:
+        found = json.loads(link.evidence) if link.evidence else {}
+    except ValueError:
+        return [("evidence", link.evidence)]
+    if not isinstance(found, dict):
+        return [("evidence", link.evidence)]
+    order = {field: n for n, field in enumerate(_EVIDENCE_ORDER)}
+    fields = sorted(found, key=lambda f: (f != link.rule, order.get(f, len(order)), f))
+    return [(field, str(found[field])) for field in fields if found[field]]
 
 
 def _head(detail: CustomerDetail) -> list[str]:
@@ -164,12 +184,12 @@ def _head(detail: CustomerDetail) -> list[str]:
     place = ", ".join(p for p in (row.address, row.zip, row.city, row.state, row.country) if p)
     lines += [
         f"  Email:    {row.email or '-'}" + _also(alt.emails, row.email),
-        f"  Phone:    {row.phone or '-'}" + _also(alt.phones, row.phone),
+        f"  Phone:    {row.phone or '-'}" + _also_phones(alt.phones, row.phone, row.country),
         f"  Name(s):  {', '.join(alt.names) or '-'}",
         f"  Company:  {', '.join(alt.companies) or '-'}",
         f"  Address:  {place or '-'}",
     ]
-    lines += [f"  Also at:  {a}" for a in alt.addresses[1:]] if len(alt.addresses) > 1 else []
+    lines += [f"  Also at:  {a}" for a in alt.addresses if a != place]
     accounts = [
         f"{a.account_id} ({a.kind}{', ' + a.name if a.name else ''})" for a in detail.accounts
     ]
@@ -215,9 +235,21 @@ def _order_lines(order: OrderDetail) -> list[str]:
     return lines
 
 
-def _also(values: tuple[str, ...], main: str | None) -> str:
+def _also(values: Iterable[str], main: str | None) -> str:
     others = [v for v in values if v != main]
     return f"  (also: {', '.join(others)})" if others else ""
+
+
+def _also_phones(values: tuple[str, ...], main: str | None, country: str | None) -> str:
+    """The other phones, each number once however it was written (``0294…`` and ``+44294…``
+    in Britain are one number)."""
+    seen = {normalize_phone(main, country) or main} if main else set()
+    others: dict[str, str] = {}
+    for value in values:
+        number = normalize_phone(value, country) or value
+        if number not in seen:
+            others.setdefault(number, value)
+    return _also(others.values(), None)
 
 
 def _when(moment: datetime | None) -> str:

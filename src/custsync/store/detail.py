@@ -266,7 +266,8 @@ def _per_order(
     return found
 
 
-_ADDRESS_PARTS = ("address_line1", "address_line2", "city", "state", "postal_code", "country_code")
+# in the order a customer's own address is shown: street lines, postal code, city, state, country
+_ADDRESS_PARTS = ("address_line1", "address_line2", "postal_code", "city", "state", "country_code")
 
 
 def _alternates(rows: Iterable[RowMapping]) -> Alternates:

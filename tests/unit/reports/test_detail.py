@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from custsync.reports.detail import Plain, detail_json, detail_lines, order_summary, timeline
 from custsync.store.annotations import add_note, watch
 from custsync.store.db import Store
-from custsync.store.queries import customer_detail
+from custsync.store.queries import LinkDetail, customer_detail
 from tests.support.reports import NOW, customer_id_named, seed
 
 
@@ -63,3 +65,42 @@ def test_json_and_text_views(store: Store) -> None:
     assert "山田 太郎" in text
     assert "refunds (est.) 40.00" in text
     assert "Identity links (0)" in text
+
+
+def test_why_prints_each_links_evidence_and_alternates_once(store: Store) -> None:
+    seed(store)
+    detail = customer_detail(store, customer_id_named(store, "山田 太郎"))
+    found = {"address": "same house number", "name": "same surname", "phone": "same phone"}
+    link = LinkDetail("shop:a", "shop:b", "phone", 41.5, json.dumps(found), NOW)
+    place = "1 Oak Road, SW1A 1AA, London, GB"
+    detail = replace(
+        detail,
+        row=replace(
+            detail.row,
+            phone="020 7946 0018",
+            country="GB",
+            address="1 Oak Road",
+            zip="SW1A 1AA",
+            city="London",
+            state=None,
+        ),
+        alternates=replace(
+            detail.alternates,
+            phones=("+44 20 7946 0018", "+442079460018", "07700 900123"),
+            addresses=(place, "1 Oak Rd, SW1A 1AA, London, GB"),
+        ),
+        links=(link,),
+    )
+    lines = detail_lines(detail, why=True)
+    assert "  Phone:    020 7946 0018  (also: 07700 900123)" in lines
+    assert [x for x in lines if x.startswith("  Address:") or x.startswith("  Also at:")] == [
+        f"  Address:  {place}",
+        "  Also at:  1 Oak Rd, SW1A 1AA, London, GB",
+    ]
+    start = lines.index("Identity links (1)")
+    assert lines[start + 1 : start + 5] == [
+        "  shop:a ↔ shop:b  rule phone, score 41.50",
+        "      phone: same phone",
+        "      name: same surname",
+        "      address: same house number",
+    ]
