@@ -58,7 +58,7 @@ def rebuild_customers(
         resolution = resolve(conn, refs, now=now)
         count = write_resolution(conn, resolution, fx, now=now)
     seconds = round(time.perf_counter() - started, 3)
-    log.info("customers_rebuilt", buyers=len(resolution.scope), customers=count, seconds=seconds)
+    log.info("customers_rebuilt", scope=len(resolution.scope), customers=count, seconds=seconds)
     return count
 
 

@@ -322,7 +322,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
         if facts is not None:
             facts[found.ref] = found
             facts = facts if len(facts) <= KEEP_FACTS else None
-    step("profiles", buyers=len(profiles))
+    step("profiles", profiles=len(profiles))
     blocking = {ref: blocking_keys(p) for ref, p in profiles.items()}
     members = block_members(blocking)
     counts = _store_all_keys(conn, profiles, members)
