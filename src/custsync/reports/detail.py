@@ -201,10 +201,11 @@ def _head(detail: CustomerDetail) -> list[str]:
     ]
     lines += [
         "",
-        f"Metrics ({row.currency}): {row.orders} orders, {row.units} units, spent "
-        f"{money_cell(row.amount_spent)}, discount {money_cell(row.discount_received)}, "
-        f"{row.promo_codes_used} promo codes, {row.negative_feedbacks} negative feedbacks, "
-        f"{row.returned_units} returned units; first order {_when(row.first_order_at)}, "
+        f"Metrics ({row.currency}): {_many(row.orders, 'order')}, {_many(row.units, 'unit')}, "
+        f"spent {money_cell(row.amount_spent)}, discount {money_cell(row.discount_received)}, "
+        f"{_many(row.promo_codes_used, 'promo code')}, "
+        f"{_many(row.negative_feedbacks, 'negative feedback')}, "
+        f"{_many(row.returned_units, 'returned unit')}; first order {_when(row.first_order_at)}, "
         f"last {_when(row.last_order_at)}",
     ]
     return lines
@@ -250,6 +251,10 @@ def _also_phones(values: tuple[str, ...], main: str | None, country: str | None)
         if number not in seen:
             others.setdefault(number, value)
     return _also(others.values(), None)
+
+
+def _many(count: int, thing: str) -> str:
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
 
 
 def _when(moment: datetime | None) -> str:

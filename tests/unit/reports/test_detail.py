@@ -97,6 +97,9 @@ def test_why_prints_each_links_evidence_and_alternates_once(store: Store) -> Non
         f"  Address:  {place}",
         "  Also at:  1 Oak Rd, SW1A 1AA, London, GB",
     ]
+    (metrics,) = [x for x in lines if x.startswith("Metrics")]
+    assert metrics.startswith("Metrics (USD): 1 order, 4 units, spent 80.00,")
+    assert "1 promo code, 1 negative feedback, 2 returned units;" in metrics
     start = lines.index("Identity links (1)")
     assert lines[start + 1 : start + 5] == [
         "  shop:a ↔ shop:b  rule phone, score 41.50",
