@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from custsync.pipeline.identity import Link
 from custsync.pipeline.states import is_noisy, tolerant_key
-from custsync.store.identity import SureMoves, save_params, sure_link_counts
+from custsync.store.identity import SureMoves, save_params, sure_link_counts, sure_moves
 
 NOISY_PARAM = "noisy:"
 SURE_PARAM = "sure_links:"
@@ -35,13 +35,9 @@ def policy_states(params: dict[str, int]) -> dict[str, int]:
 def learn_policy(links: Iterable[Link], accounts: set[str], params: dict[str, int]) -> set[str]:
     """Count each account's sure links in ``links`` (every link found) and set its policy
     from them, in ``params``; return the noisy accounts."""
-    counts = {account: [0, 0] for account in accounts}
-    for link in links:
-        if link.is_sure and link.a[0] == link.b[0]:
-            counts[link.a[0]][0] += 1
-            counts[link.a[0]][1] += link.has_typos
-    for account, (sure, typos) in counts.items():
-        _set(params, account, sure, typos)
+    counts = sure_moves((), links)  # the moves from no links at all: the counts
+    for account in accounts:
+        _set(params, account, *counts.get(account, (0, 0)))
     return {account for account in accounts if params[NOISY_PARAM + account]}
 
 

@@ -156,17 +156,12 @@ _EVIDENCE_ORDER = ("name", "address", "email", "phone")
 
 
 def _evidence(link: LinkDetail) -> list[tuple[str, str]]:
-    """What a link found, field by field (stored as JSON): the field of its rule first (a
-    shared e-mail or phone), then name, address and the rest."""
-    try:
-        found = json.loads(link.evidence) if link.evidence else {}
-    except ValueError:
-        return [("evidence", link.evidence)]
-    if not isinstance(found, dict):
-        return [("evidence", link.evidence)]
+    """What a link found, field by field (stored as a JSON object): the field of its rule
+    first (a shared e-mail or phone), then name, address and the rest."""
+    found: dict[str, str] = json.loads(link.evidence) if link.evidence else {}
     order = {field: n for n, field in enumerate(_EVIDENCE_ORDER)}
     fields = sorted(found, key=lambda f: (f != link.rule, order.get(f, len(order)), f))
-    return [(field, str(found[field])) for field in fields if found[field]]
+    return [(field, found[field]) for field in fields if found[field]]
 
 
 def _head(detail: CustomerDetail) -> list[str]:

@@ -19,6 +19,7 @@ from custsync.store import schema
 from custsync.store.refs import chunks, pair_filters
 
 T = TypeVar("T")
+_INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
 
@@ -64,10 +65,7 @@ def store_all_keys(conn: Connection, *holders: Mapping[str, Sequence[BuyerRef]])
     by_buyer.drop(conn)
     held = [(key, refs) for part in holders for key, refs in part.items()]
     held.sort(key=lambda item: item[0])
-    rows = ((key, *ref) for key, refs in held for ref in refs)
-    statement = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
-    for batch in chunks(rows, 20000):
-        conn.exec_driver_sql(_placeholders(conn, statement), batch)
+    _run(conn, _INSERT_KEY, ((key, *ref) for key, refs in held for ref in refs))
     by_buyer.create(conn)
     _count(conn, {key: len(refs) for key, refs in held}, is_empty=True)
 
@@ -78,9 +76,9 @@ def replace_keys(
     old: Mapping[BuyerRef, Collection[str]] | None = None,
 ) -> None:
     """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
-    ``None``: neither these buyers nor these keys are stored yet),
-    and keep the counts with them. Only the keys a buyer gained or lost are written (a
-    returning buyer keeps most of its keys); rows go in batches, never all held at once."""
+    ``None``: neither these buyers nor these keys are stored yet), and keep the counts with
+    them. Only the keys a buyer gained or lost are written (a returning buyer keeps most of
+    its keys); rows go in batches, never all held at once."""
     before = old or {}
     _write_keys(
         conn,
@@ -88,12 +86,7 @@ def replace_keys(
         before,
         keys,
     )
-    _write_keys(
-        conn,
-        "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)",
-        keys,
-        before,
-    )
+    _write_keys(conn, _INSERT_KEY, keys, before)
     moves: Counter[str] = Counter(key for held in keys.values() for key in held)
     moves.subtract(key for held in before.values() for key in held)
     _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
@@ -111,6 +104,11 @@ def _write_keys(
         for ref in sorted(keys)
         for key in sorted(set(keys[ref]).difference(unless.get(ref, ())))
     )
+    _run(conn, statement, rows)
+
+
+def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Run ``statement`` (driver SQL, ``%s`` marks) once per row, in batches."""
     for batch in chunks(rows, 20000):
         conn.exec_driver_sql(_placeholders(conn, statement), batch)
 
@@ -125,8 +123,7 @@ def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> Non
             " ON CONFLICT (key) DO UPDATE SET holders = identity_key_counts.holders"
             " + excluded.holders"
         )
-    for batch in chunks(rows, 20000):
-        conn.exec_driver_sql(_placeholders(conn, statement), batch)
+    _run(conn, statement, rows)
     for gone in chunks(key for key, n in rows if n < 0):
         conn.execute(delete(c).where(c.c.key.in_(gone), c.c.holders <= 0))
 
