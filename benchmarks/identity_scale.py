@@ -11,9 +11,11 @@ SQLite/DuckDB ratio. ``--db PATH`` keeps the stored orders (and nothing else) in
 ``--reuse`` starts the next run from the same state without storing them again; the rebuilds
 run on a copy. ``--check`` rebuilds a copy of the synced store in full and compares the links,
 customers and key counts with what the incremental syncs stored (they must be equal).
+``--pg URL`` runs the rebuilds on PostgreSQL instead: the stored world is copied into a new
+database next to the one ``URL`` names (a role that may create databases), dropped at the end.
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
-                                        [--db PATH [--reuse]] [--check]
+                                        [--db PATH [--reuse]] [--check] [--pg URL]
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
+
+import pg_copy
 
 from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page
@@ -117,6 +121,12 @@ def main() -> int:
         action="store_true",
         help="after the syncs, rebuild a copy in full and compare (another full rebuild's time)",
     )
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        default=None,
+        help="run the rebuilds on PostgreSQL, in databases created beside the one URL names",
+    )
     args = parser.parse_args()
     if args.reuse and (args.db is None or not args.db.is_file()):
         parser.error("--reuse needs --db naming a file an earlier run stored")
@@ -125,14 +135,57 @@ def main() -> int:
             args.orders,
             [args.new] * args.batches,
             args.db or Path(tmp) / "world.db",
-            Path(tmp),
+            Target(args.pg, Path(tmp)),
             reuse=args.reuse,
             check=args.check,
         )
     return 0
 
 
-def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool, check: bool) -> None:
+class Target:
+    """Where the rebuilds run: copies of the stored world in SQLite files under ``tmp``, or
+    in PostgreSQL databases beside the one ``pg`` names (dropped when the run ends)."""
+
+    def __init__(self, pg: str | None, tmp: Path) -> None:
+        self.pg = pg
+        self.tmp = tmp
+        self.made: list[str] = []
+
+    def copy(self, world: Path, name: str) -> Store:
+        """A copy of the stored ``world``, upgraded to the newest schema."""
+        shutil.copyfile(world, self.tmp / f"{name}.db")
+        local = open_store(f"sqlite:///{self.tmp / name}.db")
+        upgrade(local)  # a kept --db may predate the newest migration
+        if self.pg is None:
+            return local
+        url = pg_copy.fresh_database(self.pg, f"custsync_bench_{name}")
+        self.made.append(f"custsync_bench_{name}")
+        started = time.perf_counter()
+        store = pg_copy.copy_store(local, url)
+        print(f"  copied into PostgreSQL in {time.perf_counter() - started:.1f} s")
+        local.engine.dispose()
+        return store
+
+    def clone(self, store: Store, name: str) -> Store:
+        """A copy of the rebuilt ``store`` (SQLite: its file; PostgreSQL: a template copy)."""
+        store.engine.dispose()
+        if self.pg is None:
+            source = Path(str(store.engine.url.database))
+            shutil.copyfile(source, self.tmp / f"{name}.db")
+            return open_store(f"sqlite:///{self.tmp / name}.db")
+        template = str(store.engine.url.database)
+        url = pg_copy.fresh_database(self.pg, f"custsync_bench_{name}", template=template)
+        self.made.append(f"custsync_bench_{name}")
+        return open_store(url)
+
+    def close(self) -> None:
+        for name in self.made:
+            pg_copy.drop_database(self.pg or "", name)
+
+
+def run(
+    count: int, batches: list[int], db: Path, target: Target, *, reuse: bool, check: bool
+) -> None:
     """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
     same state); the rebuilds run on a copy of it."""
     new = sum(batches)
@@ -152,11 +205,17 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool, che
         all(False for _ in old_orders())  # only collects the new orders
     else:
         store_world(db, count, old_orders())
-    work = tmp / "work.db"
-    shutil.copyfile(db, work)
-    store = open_store(f"sqlite:///{work}")
-    upgrade(store)  # a kept --db may predate the newest migration
-    buyers = "(SELECT DISTINCT account_id, buyer_key FROM orders)"
+    try:
+        _rebuilds(db, target, fresh, batches, check=check)
+    finally:
+        target.close()
+
+
+def _rebuilds(
+    db: Path, target: Target, fresh: list[Order], batches: list[int], *, check: bool
+) -> None:
+    store = target.copy(db, "work")
+    buyers = "(SELECT DISTINCT account_id, buyer_key FROM orders) AS held"
     print(f"  {_count(store, 'orders')} Amazon orders stored, {_count(store, buyers)} buyers")
     timed(
         "full rebuild: identities and customers",
@@ -167,8 +226,8 @@ def run(count: int, batches: list[int], db: Path, tmp: Path, *, reuse: bool, che
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
         start += size
     if check:
-        check_against_full(work, tmp)
-    compare_metrics(store, tmp)
+        store = check_against_full(store, target)
+    compare_metrics(store, target.tmp)
     reprice(store)
 
 
@@ -181,37 +240,42 @@ def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
     base.engine.dispose()
 
 
-def check_against_full(work: Path, tmp: Path) -> None:
+def check_against_full(synced: Store, target: Target) -> Store:
     """Rebuild a copy of the synced store in full and compare what identity resolution
-    stored: links (rule, score, flags), which buyers form each customer, key counts."""
-    copy = tmp / "full.db"
-    shutil.copyfile(work, copy)
-    full = open_store(f"sqlite:///{copy}")
+    stored: links (rule, score, flags), which buyers form each customer, key counts.
+    Returns the synced store (opened anew)."""
+    full = target.clone(synced, "full")
     timed(
         "check: full rebuild of the synced store",
         lambda: rebuild_customers(full, None, base_currency="USD", now=NOW + 9 * DAY),
     )
-    synced = open_store(f"sqlite:///{work}")
+    synced = open_store(synced.engine.url.render_as_string(hide_password=False))
     for name, query in CHECKED.items():
         mine, theirs = _identity_rows(synced, query), _identity_rows(full, query)
         verdict = "equal" if mine == theirs else f"{len(mine ^ theirs)} differ"
         print(f"  incremental vs full, {name}: {len(mine)} / {len(theirs)}, {verdict}")
     full.engine.dispose()
-    synced.engine.dispose()
+    return synced
 
 
 CHECKED = {
     "links": "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"
     " FROM identity_links",
     "key counts": "SELECT key, holders FROM identity_key_counts",
-    "customers": "SELECT group_concat(account_id || ':' || buyer_key, ' ') FROM (SELECT * FROM"
-    " buyers ORDER BY account_id, buyer_key) GROUP BY customer_id",
+    "customers": "SELECT customer_id, account_id, buyer_key FROM buyers",
 }
 
 
 def _identity_rows(store: Store, query: str) -> set[tuple[object, ...]]:
+    """The rows of ``query``; for buyers, the groups of buyers forming each customer."""
     with store.engine.connect() as conn:
-        return {tuple(row) for row in conn.exec_driver_sql(query)}
+        rows = [tuple(row) for row in conn.exec_driver_sql(query)]
+    if not query.endswith("FROM buyers"):
+        return {(*row[:-1], bool(row[-1])) if isinstance(row[-1], int) else row for row in rows}
+    groups: dict[object, list[str]] = {}
+    for cid, account, key in rows:
+        groups.setdefault(cid, []).append(f"{account}:{key}")
+    return {tuple(sorted(group)) for group in groups.values()}
 
 
 def reprice(store: Store) -> None:
@@ -244,19 +308,20 @@ def _count(store: Store, table: str) -> int:
 
 def compare_metrics(store: Store, tmp: Path) -> None:
     fx = FxTable.from_rates("USD", load_fx_rates(store))
+    db = "SQLite" if store.engine.dialect.name == "sqlite" else "PostgreSQL"
     with store.engine.connect() as conn:
         started = time.perf_counter()
-        customer_metrics(conn, fx)  # DuckDB's rows are in memory: warm SQLite's page cache too
+        customer_metrics(conn, fx)  # DuckDB's rows are in memory: warm the store's cache too
         cold = time.perf_counter() - started
-        print(f"metrics set-based in SQLite, first run (cache)   {cold:8.2f} s")
+        print(f"{f'metrics set-based in {db}, first run (cache)':<48} {cold:8.2f} s")
         started = time.perf_counter()
         computed = customer_metrics(conn, fx)
         ours = time.perf_counter() - started
     duck = duckdb_metrics(store, tmp, fx)
-    print(f"metrics set-based in SQLite ({len(computed)} customers)      {ours:8.2f} s")
-    print(f"same aggregation in DuckDB (in memory)            {duck:8.2f} s")
-    print(f"ratio SQLite / DuckDB                             {ours / duck:8.2f}")
-    print(f"peak memory of the process                        {peak_mb():8.0f} MB")
+    print(f"{f'metrics set-based in {db} ({len(computed)} customers)':<48} {ours:8.2f} s")
+    print(f"{'same aggregation in DuckDB (in memory)':<48} {duck:8.2f} s")
+    print(f"{f'ratio {db} / DuckDB':<48} {ours / duck:8.2f}")
+    print(f"{'peak memory of the process':<48} {peak_mb():8.0f} MB")
 
 
 def duckdb_metrics(store: Store, tmp: Path, fx: FxTable) -> float:
@@ -278,7 +343,7 @@ def duckdb_metrics(store: Store, tmp: Path, fx: FxTable) -> float:
             path = tmp / f"{name}.csv"
             rows = conn.exec_driver_sql(f"SELECT {columns} FROM {name}").all()
             with path.open("w", newline="", encoding="utf-8") as handle:
-                csv.writer(handle).writerows(rows)
+                csv.writer(handle).writerows(map(_naive_utc, rows))
             db.execute(f"CREATE TABLE {name} ({typed})")
             if rows:
                 db.execute(f"COPY {name} FROM '{path}' (HEADER false)")
@@ -286,6 +351,14 @@ def duckdb_metrics(store: Store, tmp: Path, fx: FxTable) -> float:
     for query in (_money_query(fx), *DUCK_QUERIES):
         db.execute(query).fetchall()
     return time.perf_counter() - started
+
+
+def _naive_utc(row: Sequence[object]) -> list[object]:
+    """A row for DuckDB's TIMESTAMP columns: PostgreSQL's aware times as naive UTC."""
+    return [
+        x.astimezone(UTC).replace(tzinfo=None) if isinstance(x, datetime) and x.tzinfo else x
+        for x in row
+    ]
 
 
 _JOIN = "orders o JOIN buyers b ON b.account_id = o.account_id AND b.buyer_key = o.buyer_key"
