@@ -28,7 +28,7 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import chunks, pair_filters
+from custsync.store.refs import chunks, one_of, pair_filters
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
 
@@ -157,8 +157,8 @@ def write_customers(
     ids = sorted({r.customer_id for r in records} | set(merged_into))
     refs = [(x.account_id, x.buyer_key) for r in records for x in r.buyers]
     for chunk in chunks(ids):
-        conn.execute(delete(c).where(c.c.customer_id.in_(chunk)))
-        conn.execute(delete(t).where(t.c.customer_id.in_(chunk)))
+        conn.execute(delete(c).where(one_of(c.c.customer_id, chunk)))
+        conn.execute(delete(t).where(one_of(t.c.customer_id, chunk)))
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         conn.execute(delete(b).where(where))
     rows = [_customer_row(r, now) for r in records]
@@ -248,7 +248,7 @@ def buyers_of(conn: Connection, customer_ids: Collection[str]) -> list[BuyerRef]
     b = schema.buyers
     found: list[BuyerRef] = []
     for chunk in chunks(sorted(customer_ids)):
-        query = select(b.c.account_id, b.c.buyer_key).where(b.c.customer_id.in_(chunk))
+        query = select(b.c.account_id, b.c.buyer_key).where(one_of(b.c.customer_id, chunk))
         found += [(AccountId(a), BuyerKey(k)) for a, k in conn.execute(query)]
     return sorted(found)
 
@@ -260,7 +260,7 @@ def buyer_counts(conn: Connection, customer_ids: Collection[str]) -> dict[Custom
     for chunk in chunks(sorted(customer_ids)):
         query = (
             select(b.c.customer_id, func.count())
-            .where(b.c.customer_id.in_(chunk))
+            .where(one_of(b.c.customer_id, chunk))
             .group_by(b.c.customer_id)
         )
         found |= {CustomerId(cid): int(n) for cid, n in conn.execute(query)}
@@ -272,7 +272,9 @@ def live_customer_ids(conn: Connection, candidates: Collection[str]) -> set[Cust
     c = schema.customers
     found: set[CustomerId] = set()
     for chunk in chunks(sorted(candidates)):
-        query = select(c.c.customer_id).where(c.c.customer_id.in_(chunk), c.c.merged_into.is_(None))
+        query = select(c.c.customer_id).where(
+            one_of(c.c.customer_id, chunk), c.c.merged_into.is_(None)
+        )
         found |= {CustomerId(cid) for (cid,) in conn.execute(query)}
     return found
 

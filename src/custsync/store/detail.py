@@ -15,7 +15,7 @@ from sqlalchemy import Connection, RowMapping, Table, select, true
 from custsync.store import schema
 from custsync.store.annotations import Note, WatchEntry, notes_for, resolve_customer, watch_entry
 from custsync.store.db import Store
-from custsync.store.refs import by_account, pair_filters
+from custsync.store.refs import by_account, one_of, pair_filters
 from custsync.store.tabs import CUSTOMER_COLUMNS, CustomerRow
 
 OrderKey = tuple[str, str]
@@ -174,7 +174,7 @@ def _accounts(conn: Connection, ids: set[str]) -> tuple[AccountInfo, ...]:
     a = schema.accounts
     query = (
         select(a.c.account_id, a.c.kind, a.c.name)
-        .where(a.c.account_id.in_(sorted(ids)))
+        .where(one_of(a.c.account_id, sorted(ids)))
         .order_by(a.c.account_id)
     )
     return tuple(AccountInfo(**r._mapping) for r in conn.execute(query))
@@ -229,7 +229,7 @@ def _lines(
     for account, order_ids in by_account(keys):
         query = (
             select(ln)
-            .where(ln.c.account_id == account, ln.c.order_id.in_(order_ids))
+            .where(ln.c.account_id == account, one_of(ln.c.order_id, order_ids))
             .order_by(ln.c.account_id, ln.c.order_id, ln.c.line_id)
         )
         for r in conn.execute(query):
@@ -239,7 +239,7 @@ def _lines(
             )
             codes[(r.account_id, r.order_id)].update(line_codes)
         query = select(uses.c.account_id, uses.c.order_id, uses.c.code).where(
-            uses.c.account_id == account, uses.c.order_id.in_(order_ids)
+            uses.c.account_id == account, one_of(uses.c.order_id, order_ids)
         )
         for account_id, order_id, code in conn.execute(query):
             codes[(account_id, order_id)].add(code)

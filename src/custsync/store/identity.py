@@ -33,7 +33,7 @@ from custsync.pipeline.scoring import Rule
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store
-from custsync.store.refs import chunks
+from custsync.store.refs import chunks, one_of
 
 
 def ref_text(ref: BuyerRef) -> str:
@@ -70,7 +70,7 @@ def _link_row(link: Link, customer_id: str, now: datetime) -> dict[str, Any]:
 def _touching(refs: Sequence[BuyerRef]) -> Any:
     texts = [ref_text(ref) for ref in refs]
     t = schema.identity_links
-    return or_(t.c.buyer_a.in_(texts), t.c.buyer_b.in_(texts))
+    return or_(one_of(t.c.buyer_a, texts), one_of(t.c.buyer_b, texts))
 
 
 def add_links(conn: Connection, links: Iterable[Link], *, now: datetime) -> None:
@@ -151,7 +151,7 @@ def links_between(conn: Connection, pairs: Collection[tuple[BuyerRef, BuyerRef]]
     found = [
         link
         for chunk in chunks(firsts)
-        for link in _links_where(conn, t.c.buyer_a.in_(chunk))
+        for link in _links_where(conn, one_of(t.c.buyer_a, chunk))
         if (link.a, link.b) in pairs
     ]
     return sorted(found, key=lambda link: (link.a, link.b))
@@ -221,7 +221,7 @@ def load_params(conn: Connection) -> dict[str, int]:
 def save_params(conn: Connection, params: Mapping[str, int], *, now: datetime) -> None:
     p = schema.identity_params
     if params:
-        conn.execute(delete(p).where(p.c.name.in_(sorted(params))))
+        conn.execute(delete(p).where(one_of(p.c.name, sorted(params))))
         rows = [{"name": k, "value": v, "updated_at": now} for k, v in sorted(params.items())]
         conn.execute(insert(p), rows)
 

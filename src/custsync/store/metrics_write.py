@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Integer, bindparam, delete, insert, select, t
 from custsync.pipeline.metrics import Metrics
 from custsync.store import schema
 from custsync.store.metrics_sql import Computed, plain_rows
-from custsync.store.refs import chunks
+from custsync.store.refs import chunks, one_of
 
 _FIGURES = (
     "orders",
@@ -87,7 +87,7 @@ def _write_totals(conn: Connection, computed: Computed) -> set[str]:
     }
     moved |= stored.keys() - computed.keys()
     for chunk in chunks(sorted(moved)):
-        conn.execute(delete(t).where(t.c.customer_id.in_(chunk)))
+        conn.execute(delete(t).where(one_of(t.c.customer_id, chunk)))
     totals = [
         {"customer_id": cid, "currency": x.currency, "orders": x.orders,
          "amount_spent": x.amount_spent, "discount_received": x.discount_received}

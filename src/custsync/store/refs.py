@@ -3,6 +3,10 @@ chunking of long lists of values or rows for IN lists and batched writes.
 
 A row-value ``(account_id, key) IN (...)`` makes SQLite scan the whole index; one account at a
 time with a plain ``IN`` list uses it, on every dialect.
+
+``one_of`` is the IN test to use for lists of values: on PostgreSQL it is ``= ANY(array)``,
+one parameter, where an IN list of 500 values costs the ORM 500 bind casts, the driver a
+parse of a long statement it cannot cache, and the server 500 parameters to bind.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ARRAY, Boolean, ColumnElement, and_, any_, bindparam
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 CHUNK = 500
 T = TypeVar("T")
@@ -42,4 +49,36 @@ def pair_filters(
 ) -> Iterator[ColumnElement[bool]]:
     """WHERE clauses that together select exactly these (account, key) pairs."""
     for account, keys in by_account(pairs):
-        yield and_(account_column == account, key_column.in_(keys))
+        yield and_(account_column == account, one_of(key_column, keys))
+
+
+class OneOf(ColumnElement[bool]):
+    """``column IN (values)``, rendered per dialect (see the module's doc)."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a test already: no "= 1" where booleans are integers
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 (SQLAlchemy's protocol)
+        ("listed", InternalTraversal.dp_clauseelement),
+        ("any_of", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, values: Iterable[Any]) -> None:
+        listed = list(values)
+        self.listed = column.in_(listed)
+        array = bindparam(None, listed, type_=ARRAY(column.type))
+        self.any_of = column == any_(array)
+
+
+def one_of(column: Any, values: Iterable[Any]) -> OneOf:
+    return OneOf(column, values)
+
+
+@compiles(OneOf)
+def _listed(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.listed, **kw)
+
+
+@compiles(OneOf, "postgresql")
+def _any_of(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.any_of, **kw)
