@@ -20,6 +20,11 @@ from custsync.store.refs import chunks, one_of, pair_filters
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
+_KEYS = (_INSERT_KEY, "COPY identity_keys (key, account_id, buyer_key) FROM STDIN")
+_COUNTS = (
+    "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)",
+    "COPY identity_key_counts (key, holders) FROM STDIN",
+)
 ARRAY_CHUNK = 10_000  # keys per PostgreSQL lookup (one array parameter)
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
@@ -66,9 +71,23 @@ def store_all_keys(conn: Connection, *holders: Mapping[str, Sequence[BuyerRef]])
     by_buyer.drop(conn)
     held = [(key, refs) for part in holders for key, refs in part.items()]
     held.sort(key=lambda item: item[0])
-    _run(conn, _INSERT_KEY, ((key, *ref) for key, refs in held for ref in refs))
+    _load(conn, _KEYS, ((key, *ref) for key, refs in held for ref in refs))
     by_buyer.create(conn)
-    _count(conn, {key: len(refs) for key, refs in held}, is_empty=True)
+    _load(conn, _COUNTS, ((key, len(refs)) for key, refs in held))
+
+
+def _load(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into an emptied table (``how``: its insert statement, its COPY):
+    PostgreSQL's COPY, a bulk load several times as fast as a million inserts even
+    pipelined; batched inserts on SQLite."""
+    insert_one, copy_in = how
+    if conn.dialect.name != "postgresql":
+        _run(conn, insert_one, rows)
+        return
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(copy_in) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def replace_keys(
@@ -118,7 +137,7 @@ def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> Non
     """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
     c = schema.identity_key_counts
     rows = sorted(moves.items())
-    statement = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
+    statement = _COUNTS[0]
     if not is_empty:
         statement += (
             " ON CONFLICT (key) DO UPDATE SET holders = identity_key_counts.holders"
