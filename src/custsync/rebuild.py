@@ -41,6 +41,7 @@ from custsync.store.identity import set_link_customers, unowned_link_firsts
 from custsync.store.identity_keys import load_profile_texts
 from custsync.store.metrics_sql import customer_metrics
 from custsync.store.metrics_write import write_metrics
+from custsync.store.planner import GrowthStats
 
 BATCH_BUYERS = 2000
 PROGRESS_EVERY = 25_000  # customers written between two progress lines of a long refresh
@@ -89,6 +90,7 @@ def write_resolution(
         kept = unchanged_customers(conn, pending, previous, resolution.renewed)
         pending = [(cid, cluster) for cid, cluster in pending if cid not in kept]
     written = 0
+    stats = GrowthStats(conn, enabled=resolution.renewed is None)  # a full run
     for batch in _batches(pending):
         refs = [ref for _, cluster in batch for ref in cluster]
         at_hand = resolution.facts or {}
@@ -100,6 +102,7 @@ def write_resolution(
         if (written + len(batch)) // PROGRESS_EVERY > written // PROGRESS_EVERY:
             log.info("customers_written", customers=written + len(batch), of=len(pending))
         written += len(batch)
+        stats.wrote(written)
     write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
     customer_of = {
         ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster
