@@ -16,6 +16,7 @@ from custsync.pipeline.profiles import BuyerProfile, profile_from_json
 from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
+from custsync.store.planner import analyze_keys
 from custsync.store.refs import chunks, one_of, pair_filters
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def store_all_keys(conn: Connection, *holders: Mapping[str, Sequence[BuyerRef]])
     run. Rows go in primary-key order with the buyer index dropped, which is then built
     by sorting: the keys of a million orders (ten million rows) would otherwise go into
     two B-trees in random order, several times slower. ``holders`` may come in parts whose
-    keys never collide (blocking and frequency keys)."""
+    keys never collide (blocking and frequency keys). Then PostgreSQL analyzes them."""
     conn.execute(delete(schema.identity_keys))
     conn.execute(delete(schema.identity_key_counts))
     (by_buyer,) = schema.identity_keys.indexes
@@ -74,6 +75,7 @@ def store_all_keys(conn: Connection, *holders: Mapping[str, Sequence[BuyerRef]])
     _load(conn, _KEYS, ((key, *ref) for key, refs in held for ref in refs))
     by_buyer.create(conn)
     _load(conn, _COUNTS, ((key, len(refs)) for key, refs in held))
+    analyze_keys(conn)
 
 
 def _load(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, ...]]) -> None:

@@ -1,5 +1,6 @@
 """Plans inside a long rebuild: the tables it fills are analyzed as they grow, so a lookup of
-many buyers by key stays an index lookup instead of a scan of their whole account."""
+many buyers by key stays an index lookup instead of a scan of their whole account; the keys
+it loads are analyzed once loaded."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, delete
 
-from custsync.records import AccountId
+from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store, open_store, upgrade
+from custsync.store.identity_keys import key_members, store_all_keys
 from custsync.store.planner import GrowthStats
 from custsync.store.refs import pair_filters
 from custsync.store.state import register_account
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 BUYERS = 200_000  # where reading the account costs more than 500 index lookups
+KEY_HOLDERS = 40_000
 
 
 @pytest.fixture
@@ -68,3 +71,20 @@ def test_an_incremental_run_leaves_statistics_to_autovacuum(pg_store: Store) -> 
         GrowthStats(conn, enabled=False).wrote(BUYERS)
         plan = _plan_of_a_batch_delete(conn)
     assert "Filter: ((buyer_key)::text = ANY" in plan
+
+
+@pytest.mark.postgres
+def test_keys_loaded_by_a_full_run_come_with_planner_statistics(pg_store: Store) -> None:
+    refs = [(AccountId("shop"), BuyerKey(f"b{i:06}")) for i in range(KEY_HOLDERS)]
+    members = {f"N:name{i % (KEY_HOLDERS // 4)}": [ref] for i, ref in enumerate(refs)}
+    wanted = sorted(members)[::100]
+    stats = (
+        "SELECT tablename, n_distinct FROM pg_stats WHERE attname = 'key'"
+        " AND tablename IN ('identity_keys', 'identity_key_counts') ORDER BY tablename"
+    )
+    with pg_store.begin() as conn:
+        store_all_keys(conn, members)
+        found = [(table, float(n)) for table, n in conn.exec_driver_sql(stats)]
+        assert key_members(conn, wanted) == {key: members[key] for key in wanted}
+    assert [table for table, _ in found] == ["identity_key_counts", "identity_keys"]
+    assert all(n != 0 for _, n in found)  # distinct keys known: lookups are costed as such
