@@ -109,6 +109,7 @@ def write_resolution(
     }
     set_link_customers(conn, customer_of)
     set_link_customers(conn, customer_ids_of(conn, unowned_link_firsts(conn)))
+    stats.finish()
     return len(clusters)
 
 

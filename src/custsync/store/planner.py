@@ -28,7 +28,7 @@ def analyze_keys(conn: Connection) -> None:
 
 
 class GrowthStats:
-    """Call ``wrote`` with the running count of customers written."""
+    """Call ``wrote`` with the running count of customers written, ``finish`` at the end."""
 
     def __init__(self, conn: Connection, *, enabled: bool) -> None:
         self._conn = conn
@@ -39,3 +39,9 @@ class GrowthStats:
         if self._enabled and written >= self._next:
             self._conn.execute(_ANALYZE)
             self._next = 2 * written
+
+    def finish(self) -> None:
+        """Once every row is written (links have their customers now, where the last
+        ANALYZE saw them all without): what the next run plans with."""
+        if self._enabled:
+            self._conn.execute(_ANALYZE)

@@ -88,3 +88,26 @@ def test_keys_loaded_by_a_full_run_come_with_planner_statistics(pg_store: Store)
         assert key_members(conn, wanted) == {key: members[key] for key in wanted}
     assert [table for table, _ in found] == ["identity_key_counts", "identity_keys"]
     assert all(n != 0 for _, n in found)  # distinct keys known: lookups are costed as such
+
+
+@pytest.mark.postgres
+def test_the_last_statistics_see_the_links_with_their_customers(pg_store: Store) -> None:
+    common = (
+        "SELECT most_common_vals::text FROM pg_stats"
+        " WHERE tablename = 'identity_links' AND attname = 'customer_id'"
+    )
+    with pg_store.begin() as conn:
+        stats = GrowthStats(conn, enabled=True)
+        conn.exec_driver_sql(
+            "INSERT INTO identity_links (customer_id, buyer_a, buyer_b, rule, score, evidence,"
+            " created_at) SELECT '', 'shop:a' || g, 'shop:b' || g, 'phone', 20, '', now()"
+            " FROM generate_series(1, 5000) AS g"
+        )  # as a full run stores them: customers come after every customer is written
+        stats.wrote(1)
+        while_written = conn.exec_driver_sql(common).scalar()
+        conn.exec_driver_sql("UPDATE identity_links SET customer_id = 'c' || (link_id / 2)")
+        stats.finish()
+        finished = conn.exec_driver_sql(common).scalar()
+    assert while_written == '{""}'
+    assert finished is not None
+    assert '""' not in finished
