@@ -250,32 +250,40 @@ def check_against_full(synced: Store, target: Target) -> Store:
         lambda: rebuild_customers(full, None, base_currency="USD", now=NOW + 9 * DAY),
     )
     synced = open_store(synced.engine.url.render_as_string(hide_password=False))
-    for name, query in CHECKED.items():
-        mine, theirs = _identity_rows(synced, query), _identity_rows(full, query)
+    for name, read in CHECKED.items():
+        mine, theirs = read(synced), read(full)
         verdict = "equal" if mine == theirs else f"{len(mine ^ theirs)} differ"
         print(f"  incremental vs full, {name}: {len(mine)} / {len(theirs)}, {verdict}")
     full.engine.dispose()
     return synced
 
 
-CHECKED = {
-    "links": "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"
-    " FROM identity_links",
-    "key counts": "SELECT key, holders FROM identity_key_counts",
-    "customers": "SELECT customer_id, account_id, buyer_key FROM buyers",
-}
+def _rows(query: str) -> Callable[[Store], set[tuple[object, ...]]]:
+    def read(store: Store) -> set[tuple[object, ...]]:
+        with store.engine.connect() as conn:
+            return {tuple(row) for row in conn.exec_driver_sql(query)}
+
+    return read
 
 
-def _identity_rows(store: Store, query: str) -> set[tuple[object, ...]]:
-    """The rows of ``query``; for buyers, the groups of buyers forming each customer."""
+def _customers(store: Store) -> set[tuple[object, ...]]:
+    """Which buyers form each customer (customer ids left out: they need not match)."""
+    groups: dict[str, list[str]] = {}
     with store.engine.connect() as conn:
-        rows = [tuple(row) for row in conn.exec_driver_sql(query)]
-    if not query.endswith("FROM buyers"):
-        return {(*row[:-1], bool(row[-1])) if isinstance(row[-1], int) else row for row in rows}
-    groups: dict[object, list[str]] = {}
-    for cid, account, key in rows:
-        groups.setdefault(cid, []).append(f"{account}:{key}")
+        query = "SELECT customer_id, account_id, buyer_key FROM buyers"
+        for cid, account, key in conn.exec_driver_sql(query):
+            groups.setdefault(cid, []).append(f"{account}:{key}")
     return {tuple(sorted(group)) for group in groups.values()}
+
+
+CHECKED = {
+    "links": _rows(
+        "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"
+        " FROM identity_links"
+    ),
+    "key counts": _rows("SELECT key, holders FROM identity_key_counts"),
+    "customers": _customers,
+}
 
 
 def reprice(store: Store) -> None:
