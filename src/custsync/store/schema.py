@@ -124,6 +124,8 @@ orders = Table(
     Column("ingested_at", UtcDateTime, nullable=False),
     # covers the metrics sums, so they never read the wide rows
     Index("ix_orders_buyer_totals", *BUYER_TOTALS),
+    # covers an order's buyer and status by its id: events reach their buyer through it
+    Index("ix_orders_owner", "account_id", "order_id", "buyer_key", "status"),
     Index("ix_orders_ingested_at", "ingested_at"),
 )
 
@@ -143,6 +145,7 @@ order_lines = Table(
         "ix_order_lines_promo",
         "account_id",
         "order_id",
+        "promo_codes",
         sqlite_where=HAS_PROMO,
         postgresql_where=HAS_PROMO,
     ),

@@ -1,0 +1,174 @@
+"""Customer metrics as the store keeps them: counts, money in integer cents in the base
+currency, promo codes joined by ``;``, and per original currency the orders and cents.
+
+The set-based refresh (``metrics_sql``) builds one ``Figures`` per customer and compares it
+with the stored row as it is, so a million customers never become Decimals and datetimes;
+``Computed`` turns one into ``pipeline.metrics``'s ``Metrics`` only when it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from custsync.pipeline.metrics import CENT, CurrencyTotal, Metrics
+from custsync.records import AccountId
+
+FIGURES = (
+    "orders",
+    "units",
+    "amount_spent",
+    "discount_received",
+    "promo_codes_used",
+    "promo_codes",
+    "negative_feedbacks",
+    "returned_units",
+)  # the customer columns a refresh recomputes, in the order of ``Figures.stored``
+MONEY = frozenset({"amount_spent", "discount_received"})
+Rates = Mapping[str, list[tuple[date, Decimal]]]
+Total = tuple[str, int, int, int]  # currency, orders, cents, discount cents
+
+
+# One customer's metrics as stored (the values of ``FIGURES``, money in cents), its totals
+# per original currency (sorted by currency), and what a refresh does not write: its seller
+# accounts and its first and last order times, as the driver returns them. A plain tuple:
+# the refresh builds one per customer of the store.
+Figures = tuple[tuple[Any, ...], tuple[Total, ...], tuple[str, ...], Any, Any]
+
+
+class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
+    """Every customer's figures; reading one customer gives its metrics and its totals per
+    original currency."""
+
+    __slots__ = ("base", "figures")
+
+    def __init__(self, figures: dict[str, Figures], base: str) -> None:
+        self.figures = figures
+        self.base = base
+
+    def __getitem__(self, cid: str) -> tuple[Metrics, tuple[CurrencyTotal, ...]]:
+        stored, money_by, accounts, first, last = self.figures[cid]
+        orders, units, spent, discount, _, codes, negative, returned = stored
+        metrics = Metrics(
+            orders,
+            units,
+            money(spent),
+            self.base,
+            money(discount),
+            tuple(codes.split(";")) if codes else (),
+            negative,
+            returned,
+            cast(tuple[AccountId, ...], accounts),
+            moment(first),
+            moment(last),
+        )
+        totals = tuple(CurrencyTotal(c, n, money(a), money(d)) for c, n, a, d in money_by)
+        return metrics, totals
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.figures)
+
+    def __len__(self) -> int:
+        return len(self.figures)
+
+
+def money(cents: int) -> Decimal:
+    return Decimal(cents) * CENT
+
+
+class Prices:
+    """The exchange rates as integers over one common power of ten, so that converting a
+    customer's cents is exact integer arithmetic (the same result as multiplying Decimals,
+    at a fraction of the cost)."""
+
+    __slots__ = ("rates", "scale")
+
+    def __init__(self, rates: Rates) -> None:
+        places = [_places(rate) for found in rates.values() for _, rate in found]
+        self.scale: int = 10 ** max([0, *places])
+        self.rates = {
+            (currency, period): int(rate * self.scale)
+            for currency, found in rates.items()
+            for period, (_, rate) in enumerate(found)
+        }  # (currency, rate period) → rate × scale
+
+    def whole(self, scaled: int) -> int:
+        """``scaled`` / scale rounded half to even, as ``Decimal.quantize`` rounds
+        ``pipeline.metrics``'s sums."""
+        quotient, rest = divmod(scaled, self.scale)
+        if 2 * rest > self.scale or (2 * rest == self.scale and quotient & 1):
+            return quotient + 1
+        return quotient
+
+
+def _places(rate: Decimal) -> int:
+    """Digits after the point (rates are finite: `custsync fx` refuses the rest)."""
+    exponent = rate.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
+
+
+def moment(value: Any) -> datetime:
+    """A stored time as aware UTC, from SQLite's text (naive UTC) or PostgreSQL's datetime."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    found: datetime = value
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+def single_figures(
+    row: tuple[Any, ...], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
+) -> Figures:
+    """The figures of a customer whose orders are one row of the kept-orders query (one
+    buyer, one currency, one rate period): most customers."""
+    account, _, currency, period, orders, units, cents, off, first, last = row
+    spent, discount = cents, off
+    if currency != base:
+        rate = prices.rates[(currency, period)]
+        spent, discount = prices.whole(cents * rate), prices.whole(off * rate)
+    returned, negative, codes = events
+    if codes:
+        stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
+    else:
+        stored = (orders, units, spent, discount, 0, "", negative, returned)
+    return stored, ((currency, orders, cents, off),), (account,), first, last
+
+
+def merged_figures(
+    rows: list[tuple[Any, ...]], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
+) -> Figures:
+    """The figures of a customer with several rows (buyers, currencies, rate periods, or
+    cancelled orders, whose rows carry no counts). Money is summed in cents × scale, the
+    base currency's at a rate of one, and rounded once."""
+    orders = units = spent = discount = 0
+    first, last = rows[0][8], rows[0][9]
+    accounts: set[str] = set()
+    totals: dict[str, list[int]] = {}  # currency → orders, cents, discount cents
+    scale, rates = prices.scale, prices.rates
+    for account, _, currency, period, count, pieces, cents, off, since, until in rows:
+        accounts.add(account)
+        first, last = min(first, since), max(last, until)
+        if count is None:
+            continue
+        orders += count
+        units += pieces
+        total = totals.get(currency)
+        if total is None:
+            totals[currency] = [count, cents, off]
+        else:
+            total[0] += count
+            total[1] += cents
+            total[2] += off
+        rate = scale if currency == base else rates[(currency, period)]
+        spent += cents * rate
+        discount += off * rate
+    returned, negative, codes = events
+    stored = (orders, units, prices.whole(spent), prices.whole(discount), *_codes(codes),
+              negative, returned)  # fmt: skip
+    money_by = tuple((currency, *found) for currency, found in sorted(totals.items()))
+    return stored, cast(tuple[Total, ...], money_by), tuple(sorted(accounts)), first, last
+
+
+def _codes(codes: set[str] | None) -> tuple[int, str]:
+    return (len(codes), ";".join(sorted(codes))) if codes else (0, "")
