@@ -45,13 +45,14 @@ def _write_totals(conn: Connection, computed: Computed) -> set[str]:
     """Replace the original-currency totals of the customers where they changed (or who have
     no orders any more); returns those customers."""
     t = schema.customer_totals
-    stored: dict[str, list[Total]] = {}
+    stored: dict[str, tuple[Total, ...]] = {}
     query = select(t.c.customer_id, t.c.currency, t.c.orders, _raw(t.c.amount_spent),
-                   _raw(t.c.discount_received)).order_by(t.c.customer_id, t.c.currency)  # fmt: skip
-    for cid, *total in plain_rows(conn, query):
-        stored.setdefault(cid, []).append(tuple(total))
+                   _raw(t.c.discount_received))  # fmt: skip
+    for row in plain_rows(conn, query):  # in table order: reading by key costs 3× more
+        held = stored.get(row[0])
+        stored[row[0]] = (row[1:],) if held is None else tuple(sorted((*held, row[1:])))
     figures = computed.figures
-    moved = {cid for cid, found in figures.items() if stored.get(cid, []) != list(found[1])}
+    moved = {cid for cid, found in figures.items() if stored.get(cid, ()) != found[1]}
     moved |= stored.keys() - figures.keys()
     for chunk in chunks(sorted(moved)):
         conn.execute(delete(t).where(one_of(t.c.customer_id, chunk)))

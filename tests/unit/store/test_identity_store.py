@@ -733,3 +733,36 @@ def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> Non
         assert after[cid] == before[cid]
     refreshed = [x["rewritten"] for x in logs if x["event"] == "metrics_refreshed"]
     assert refreshed == [0, len(repriced)]
+
+
+def test_a_refresh_rewrites_only_the_customers_whose_money_moved(store: Store) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.customers import load_fx_rates
+    from custsync.store.metrics_sql import customer_metrics
+    from custsync.store.metrics_write import write_metrics
+
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    t = schema.customer_totals
+    with store.engine.connect() as conn:
+        in_euros = set(conn.scalars(select(t.c.customer_id).where(t.c.currency == "EUR")))
+        totals = set(conn.execute(select(t)).all())
+    fx = FxTable.from_rates("USD", load_fx_rates(store))
+    with store.begin() as conn:
+        assert write_metrics(conn, customer_metrics(conn, fx), now=NOW) == 0
+    doubled = FxRate("EUR", "USD", datetime(2019, 1, 1).date(), Decimal("2.00"))
+    with store.begin() as conn:
+        rewritten = write_metrics(
+            conn, customer_metrics(conn, FxTable.from_rates("USD", [doubled])), now=NOW
+        )
+        assert rewritten == len(in_euros) == 1
+        cid = next(iter(in_euros))
+        spent = conn.execute(
+            select(schema.customers.c.amount_spent).where(schema.customers.c.customer_id == cid)
+        ).scalar_one()
+        usd = conn.execute(
+            select(t.c.amount_spent).where(t.c.customer_id == cid, t.c.currency == "USD")
+        ).scalar_one()
+        assert spent == usd + Decimal("16.00")
+        assert set(conn.execute(select(t)).all()) == totals  # original currencies did not move
