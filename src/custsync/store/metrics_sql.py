@@ -26,12 +26,14 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnClause,
     Connection,
     Integer,
     String,
     and_,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -139,14 +141,20 @@ def _kept_query(rates: Rates) -> Any:
             period,
             func.count(),
             func.sum(o.c.units),
-            func.sum(type_coerce(o.c.total, Integer)),
-            func.sum(type_coerce(o.c.discount, Integer)),
+            _cents(o.c.total),
+            _cents(o.c.discount),
             func.min(moment),
             func.max(moment),
         )
         .where(o.c.buyer_key.is_not(None), o.c.status != CANCELLED)
         .group_by(*grouped, *([] if period is _ONE_PERIOD else [period]))
     )
+
+
+def _cents(column: Any) -> Any:
+    """The sum of a money column in cents, as an integer (PostgreSQL sums a bigint as a
+    numeric, which the driver would return as a Decimal)."""
+    return cast(func.sum(type_coerce(column, Integer)), BigInteger)
 
 
 def _period(rates: Rates) -> Any:

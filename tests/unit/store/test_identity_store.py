@@ -766,3 +766,27 @@ def test_a_refresh_rewrites_only_the_customers_whose_money_moved(store: Store) -
         ).scalar_one()
         assert spent == usd + Decimal("16.00")
         assert set(conn.execute(select(t)).all()) == totals  # original currencies did not move
+
+
+def test_set_based_metrics_round_half_cents_to_even_like_the_per_customer_ones(
+    store: Store,
+) -> None:
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.metrics_sql import customer_metrics
+
+    half = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("0.5"))
+    set_fx_rate(store, half)
+    alone = _order(1, "shop", "2001", "Cy Moss", currency="EUR", total="0.05")  # 2.5 cents
+    twice = [  # 0.07 + 0.08 = 7.5 cents over two orders, rounded once
+        _order(2, "shop", "2002", "Di Ray", currency="EUR", total="0.07"),
+        _order(3, "shop", "2002", "Di Ray", currency="EUR", total="0.08", day=2),
+    ]
+    _ingest(store, [alone, *twice], NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    c = schema.customers
+    with store.engine.connect() as conn:
+        computed = customer_metrics(conn, FxTable.from_rates("USD", [half]))
+        stored = dict(conn.execute(select(c.c.customer_id, c.c.amount_spent)).all())
+    spent = {cid: computed[cid][0].amount_spent for cid in computed}
+    assert sorted(spent.values()) == [Decimal("0.02"), Decimal("0.08")]
+    assert spent == stored
