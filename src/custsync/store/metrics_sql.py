@@ -5,11 +5,11 @@ from the covering index ``ix_orders_buyer_totals`` (the wide order rows are neve
 cancelled orders give only first and last times and seller accounts, from a second pass over
 the same index. The buyers' rows are gathered per customer in one pass, then each customer
 gets its figures as stored (``metrics_figures``). Returned units, negative feedback and promo
-codes come from one small query each, joined to their buyer through the order's covering
-index ``ix_orders_owner``. Converting to the base currency multiplies each period's cents by
-its rate in exact integer arithmetic, so the result equals summing order by order. A missing
-rate raises the same error ``FxTable`` does, naming the currency and the first date without
-one.
+codes come from one small query each, joined to their buyer through the order (the order
+lines with a code read from their covering index ``ix_order_lines_promo``). Converting to the
+base currency multiplies each period's cents by its rate in exact integer arithmetic, so the
+result equals summing order by order. A missing rate raises the same error ``FxTable`` does,
+naming the currency and the first date without one.
 
 The loops here run once per buyer row and once per customer of the whole store, so they stay
 on plain tuples, lists and dicts, and rows are read as the driver returns them. Reading in a
@@ -38,7 +38,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    text,
     type_coerce,
 )
 
@@ -233,7 +232,7 @@ def _events(conn: Connection, customer_of: _CustomerOf) -> _Events:
     """Returned units, negative feedbacks and promo codes per customer. Each event's order
     gives its buyer, ``customer_of`` the customer; the events are read as they are (no
     grouping in SQL, which would make SQLite walk every order instead)."""
-    o, r, f = _owners(conn), schema.returns, schema.feedback
+    o, r, f = schema.orders, schema.returns, schema.feedback
     returned: dict[str, int] = {}
     on_order = (r.c.account_id == o.c.account_id) & (r.c.order_id == o.c.order_id)
     q = select(o.c.account_id, o.c.buyer_key, r.c.qty).select_from(r.join(o, on_order))
@@ -260,7 +259,7 @@ def _events(conn: Connection, customer_of: _CustomerOf) -> _Events:
 def _codes(conn: Connection) -> list[tuple[Any, ...]]:
     """(account, buyer, codes) of the order lines with a promo code and of the promo uses,
     on orders not cancelled; a line's codes are joined by ``;``."""
-    o, lines, uses = _owners(conn), schema.order_lines, schema.promo_uses
+    o, lines, uses = schema.orders, schema.order_lines, schema.promo_uses
     kept = o.c.status != CANCELLED
     on_line = (lines.c.account_id == o.c.account_id) & (lines.c.order_id == o.c.order_id)
     q = (
@@ -271,15 +270,3 @@ def _codes(conn: Connection) -> list[tuple[Any, ...]]:
     on_use = (uses.c.account_id == o.c.account_id) & (uses.c.order_id == o.c.order_id)
     used = select(o.c.account_id, o.c.buyer_key, uses.c.code).select_from(uses.join(o, on_use))
     return [*plain_rows(conn, q), *plain_rows(conn, used.where(kept))]
-
-
-def _owners(conn: Connection) -> Any:
-    """Orders by id with their buyer and status, from the covering index ``ix_orders_owner``.
-    SQLite's planner, without statistics, takes the primary key instead (then every order
-    read lands on its wide row), so there the index is named."""
-    o = schema.orders
-    if conn.dialect.name != "sqlite":
-        return o
-    columns = (o.c.account_id, o.c.order_id, o.c.buyer_key, o.c.status)
-    named = "SELECT account_id, order_id, buyer_key, status FROM orders INDEXED BY ix_orders_owner"
-    return text(named).columns(*columns).subquery("owners")

@@ -124,8 +124,6 @@ orders = Table(
     Column("ingested_at", UtcDateTime, nullable=False),
     # covers the metrics sums, so they never read the wide rows
     Index("ix_orders_buyer_totals", *BUYER_TOTALS),
-    # covers an order's buyer and status by its id: events reach their buyer through it
-    Index("ix_orders_owner", "account_id", "order_id", "buyer_key", "status"),
     Index("ix_orders_ingested_at", "ingested_at"),
 )
 

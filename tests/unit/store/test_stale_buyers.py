@@ -4,15 +4,16 @@ since the last refresh (less a margin)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from custsync.connectors.base import Cursor, Page
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerKey, StreamName
 from custsync.store import schema
 from custsync.store.customers import STALE_MARGIN, refreshed_through, stale_buyer_refs
-from custsync.store.db import Store
+from custsync.store.db import Store, open_store, upgrade
 from custsync.store.ingest import write_page
 from custsync.store.state import register_account
 from tests.support.records import order
@@ -68,3 +69,30 @@ def test_changes_older_than_the_last_refresh_and_its_margin_are_not_looked_for(
         (ACCOUNT, BuyerKey("a@x.com")),
         (ACCOUNT, BuyerKey("b@x.com")),
     ]
+
+
+def test_looking_for_stale_buyers_reads_only_what_changed_since(sqlite_url: str) -> None:
+    """Every table is searched by its change time or key, none scanned: a sync at 1M orders
+    spent 1.4 s here when an index on orders made SQLite walk them all for the feedback."""
+    store = open_store(sqlite_url)
+    upgrade(store)
+    register_account(store, ACCOUNT, "amazon", None, now=T0)
+    _store_order(store, "O1", "a@x.com", T0)
+    rebuild_customers(store, None, base_currency="USD", now=T0 + timedelta(minutes=1))
+    plans: list[list[str]] = []
+
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and " UNION " in statement:
+            rows = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, params)
+            plans.append([row[3] for row in rows])
+
+    event.listen(store.engine, "before_cursor_execute", explain)
+    try:
+        stale_buyer_refs(store)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", explain)
+        store.dispose()
+    assert len(plans) == 1
+    searched = [step for step in plans[0] if step.startswith(("SEARCH", "SCAN"))]
+    assert len(searched) >= 10, plans[0]
+    assert not [step for step in searched if step.startswith("SCAN")], plans[0]
