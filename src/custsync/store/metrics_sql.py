@@ -68,7 +68,7 @@ _Events = tuple[dict[str, int], dict[str, int], dict[str, set[str]]]  # returned
 # customers have exactly one kept row and nothing else, so a customer's row is kept as it is
 # until a second one comes; then its rows are gathered in a list.
 _Row = tuple[Any, ...]
-_SideReads = tuple[_CustomerOf, Sequence[_Row], _Events]  # buyers, cancelled rows, events
+_BuyersAndEvents = tuple[_CustomerOf, Sequence[_Row], _Events]  # buyers, cancelled rows, events
 
 
 def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
@@ -76,14 +76,14 @@ def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
     rates = fx.schedule()
     with collector_paused():
         kept = plain_rows(conn, _kept_query(rates))
-        customer_of, cancelled, events = _side_reads(conn)
+        customer_of, cancelled, events = _buyers_and_events(conn)
         found = _kept_rows(kept, customer_of, fx, rates)
         _add_cancelled(found, cancelled, customer_of)
         figures = _figures(found, events, fx.base_currency, Prices(rates))
         return Computed(figures, fx.base_currency)
 
 
-def _side_reads(conn: Connection) -> _SideReads:
+def _buyers_and_events(conn: Connection) -> _BuyersAndEvents:
     """Which customer each buyer belongs to, the rows of the cancelled orders, the events."""
     b, o = schema.buyers, schema.orders
     buyers = select(b.c.account_id, b.c.buyer_key, b.c.customer_id)
