@@ -69,13 +69,14 @@ def test_several_rows_sum_exactly_and_round_once(
     assert (accounts, first, last) == (("etsy", "shop"), "2025-12-31", "2026-02-01")
 
 
-def test_promo_codes_are_read_from_the_covering_index_of_their_lines(sqlite_url: str) -> None:
+def _plans(sqlite_url: str) -> list[str]:
+    """The query plan of every statement a whole-store metrics run sends, on SQLite."""
     store = open_store(sqlite_url)
     upgrade(store)
     plans: list[str] = []
 
     def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if "order_lines.promo_codes" in statement:
+        if statement.lstrip().startswith("SELECT"):
             rows = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, params)
             plans.append(" | ".join(row[3] for row in rows))
 
@@ -86,5 +87,22 @@ def test_promo_codes_are_read_from_the_covering_index_of_their_lines(sqlite_url:
     finally:
         event.remove(store.engine, "before_cursor_execute", explain)
         store.dispose()
-    assert len(plans) == 1
-    assert "SCAN order_lines USING COVERING INDEX ix_order_lines_promo" in plans[0], plans[0]
+    return plans
+
+
+def test_promo_codes_are_read_from_the_covering_index_of_their_lines(sqlite_url: str) -> None:
+    lines = [plan for plan in _plans(sqlite_url) if "order_lines" in plan]
+    assert len(lines) == 1
+    assert "SCAN order_lines USING COVERING INDEX ix_order_lines_promo" in lines[0], lines[0]
+
+
+def test_metrics_never_sort_nor_read_whole_order_rows(sqlite_url: str) -> None:
+    """The sums come straight from the covering index in its order: no temporary B-tree for
+    grouping, and orders are only scanned through ``ix_orders_buyer_totals``."""
+    plans = _plans(sqlite_url)
+    assert sum("SCAN orders USING COVERING INDEX ix_orders_buyer_totals" in p for p in plans) == 2
+    for plan in plans:
+        assert "TEMP B-TREE" not in plan, plan
+        steps = plan.split(" | ")
+        scans = [step for step in steps if step.startswith("SCAN orders")]
+        assert all("COVERING INDEX" in step for step in scans), plan
