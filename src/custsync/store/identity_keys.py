@@ -21,11 +21,9 @@ from custsync.store.refs import chunks, one_of, pair_filters
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
+_INSERT_COUNT = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
 _KEYS = (_INSERT_KEY, "COPY identity_keys (key, account_id, buyer_key) FROM STDIN")
-_COUNTS = (
-    "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)",
-    "COPY identity_key_counts (key, holders) FROM STDIN",
-)
+_COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
 ARRAY_CHUNK = 10_000  # keys per PostgreSQL lookup (one array parameter)
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
@@ -139,7 +137,7 @@ def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> Non
     """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
     c = schema.identity_key_counts
     rows = sorted(moves.items())
-    statement = _COUNTS[0]
+    statement = _INSERT_COUNT
     if not is_empty:
         statement += (
             " ON CONFLICT (key) DO UPDATE SET holders = identity_key_counts.holders"

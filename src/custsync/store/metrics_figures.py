@@ -9,12 +9,13 @@ with the stored row as it is, so a million customers never become Decimals and d
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from custsync.pipeline.metrics import CENT, CurrencyTotal, Metrics
+from custsync.pipeline.metrics import CurrencyTotal, Metrics
 from custsync.records import AccountId
+from custsync.store.types import as_utc, from_cents
 
 FIGURES = (
     "orders",
@@ -54,9 +55,9 @@ class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
         metrics = Metrics(
             orders,
             units,
-            money(spent),
+            from_cents(spent),
             self.base,
-            money(discount),
+            from_cents(discount),
             tuple(codes.split(";")) if codes else (),
             negative,
             returned,
@@ -64,7 +65,7 @@ class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
             moment(first),
             moment(last),
         )
-        totals = tuple(CurrencyTotal(c, n, money(a), money(d)) for c, n, a, d in money_by)
+        totals = tuple(CurrencyTotal(c, n, from_cents(a), from_cents(d)) for c, n, a, d in money_by)
         return metrics, totals
 
     def __iter__(self) -> Iterator[str]:
@@ -72,10 +73,6 @@ class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
 
     def __len__(self) -> int:
         return len(self.figures)
-
-
-def money(cents: int) -> Decimal:
-    return Decimal(cents) * CENT
 
 
 class Prices:
@@ -111,10 +108,8 @@ def _places(rate: Decimal) -> int:
 
 def moment(value: Any) -> datetime:
     """A stored time as aware UTC, from SQLite's text (naive UTC) or PostgreSQL's datetime."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    found: datetime = value
-    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+    found: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return as_utc(found)
 
 
 def single_figures(
@@ -128,10 +123,7 @@ def single_figures(
         rate = prices.rates[(currency, period)]
         spent, discount = prices.whole(cents * rate), prices.whole(off * rate)
     returned, negative, codes = events
-    if codes:
-        stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
-    else:
-        stored = (orders, units, spent, discount, 0, "", negative, returned)
+    stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
     return stored, ((currency, orders, cents, off),), (account,), first, last
 
 

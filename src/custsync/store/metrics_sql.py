@@ -102,12 +102,8 @@ def _figures(
 ) -> dict[str, Figures]:
     returned, negative, codes = events
     figures = {}
-    none = (0, 0, None)  # no events: most customers
     for cid, held in found.items():
-        if cid in returned or cid in negative or cid in codes:
-            own = (returned.get(cid, 0), negative.get(cid, 0), codes.get(cid))
-        else:
-            own = none
+        own = (returned.get(cid, 0), negative.get(cid, 0), codes.get(cid))
         if isinstance(held, list):
             figures[cid] = merged_figures(held, base, prices, own)
         else:

@@ -26,9 +26,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -43,9 +41,17 @@ class Money(TypeDecorator[Decimal]):
         return int((value / CENT).to_integral_value(rounding=ROUND_HALF_EVEN))
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(value) * CENT).quantize(CENT)
+        return None if value is None else from_cents(value)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A time read from the store as aware UTC (SQLite's are naive UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def from_cents(cents: int) -> Decimal:
+    """An amount stored as integer hundredths."""
+    return (Decimal(cents) * CENT).quantize(CENT)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
