@@ -72,6 +72,17 @@ def compare_names(
     return strict, tolerant
 
 
+def surely_conflict(x: PersonName, y: PersonName) -> bool:
+    """Whether the strict comparison of ``x`` and ``y`` is a first-name conflict whatever the
+    key states say (two close spellings may be one name when one is rare: not sure)."""
+    if x.is_partial or y.is_partial or x.first == y.first:
+        return False
+    if x.first == y.last or x.last == y.first or alike(x.first, y.last):
+        return False  # the swapped reading may win
+    found = _first_spellings(x.first, y.first)
+    return found is not None and found.is_conflict
+
+
 def _straight(first: NameMatch, last: NameMatch) -> NameMatch:
     return NameMatch(
         first.weight + last.weight,

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from custsync.pipeline.addresses import PostalAddress
 from custsync.pipeline.names import NameMatch, alike, compare_names, similar
+from custsync.pipeline.prefilter import surely_unrelated
 from custsync.pipeline.profiles import BuyerProfile, street_word
 from custsync.pipeline.states import KeyStates, tolerant_key, value_bits
 
@@ -95,8 +96,11 @@ _NO_PART: Part = (0.0, "", False)
 
 def compare(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> PairScore | None:
     """How ``a`` and ``b`` relate under the accounts' name policy; ``None``: nothing to record."""
-    strict, tolerant = compare_both(a, b, states, both=False)
-    return tolerant if is_tolerant(a, b, states) else strict
+    if is_tolerant(a, b, states):
+        return compare_both(a, b, states, both=False)[1]
+    if _shared_keys(a, b) is None and surely_unrelated(a, b):
+        return None
+    return compare_both(a, b, states, both=False)[0]
 
 
 def compare_both(
