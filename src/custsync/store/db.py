@@ -59,6 +59,13 @@ class Store:
         self.engine.dispose()
 
 
+# Pages a connection keeps (in KiB; SQLite's default is 2 MiB): a sync into a store of a
+# million orders walks a few hundred thousand index pages of keys, links and customers, and
+# with the default most of them are read again from the file (measured there: 7 % faster).
+# Filled only as pages are read, so small stores never use it.
+SQLITE_CACHE_KIB = 64 * 1024
+
+
 def open_store(url: str) -> Store:
     """Connect (lazily) to ``url``: ``sqlite:///file.db`` or ``postgresql+psycopg://...``."""
     if url.startswith("sqlite"):
@@ -77,6 +84,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
     # SQLite's lower() folds ASCII only; searches use this one so "élodie" finds "ÉLODIE".
     dbapi_conn.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)
