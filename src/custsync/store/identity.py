@@ -8,7 +8,7 @@ ids never hold a colon).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +33,7 @@ from custsync.pipeline.scoring import Rule
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store
-from custsync.store.refs import chunks, one_of
+from custsync.store.refs import chunks, one_of, rows_in
 
 
 def ref_text(ref: BuyerRef) -> str:
@@ -136,33 +136,43 @@ _REWRITTEN = [
 def links_touching(conn: Connection, refs: Collection[BuyerRef]) -> list[Link]:
     """Every stored link touching ``refs``, as clustering and rescoring compare them: without
     their evidence (it is for ``--why`` only, and never part of a link's equality)."""
+    texts = [ref_text(ref) for ref in refs]
     found = {
-        (link.a, link.b): link
-        for chunk in chunks(sorted(refs))
-        for link in _links_where(conn, _touching(chunk))
+        (row[0], row[1]): row
+        for side in ("buyer_a", "buyer_b")
+        for row in rows_in(conn, _LINKS_WHERE.format(side=side), texts)
     }
-    return [found[pair] for pair in sorted(found)]
+    return sorted(map(_link_of, found.values()), key=_pair)
 
 
 def links_between(conn: Connection, pairs: Collection[tuple[BuyerRef, BuyerRef]]) -> list[Link]:
     """The stored links of these pairs (each ``a < b``), as ``links_touching`` reads them."""
-    t = schema.identity_links
-    firsts = sorted({ref_text(a) for a, _ in pairs})
+    wanted = {(ref_text(a), ref_text(b)) for a, b in pairs}
+    firsts = {a for a, _ in wanted}
     found = [
-        link
-        for chunk in chunks(firsts)
-        for link in _links_where(conn, one_of(t.c.buyer_a, chunk))
-        if (link.a, link.b) in pairs
+        row
+        for row in rows_in(conn, _LINKS_WHERE.format(side="buyer_a"), firsts)
+        if (row[0], row[1]) in wanted
     ]
-    return sorted(found, key=lambda link: (link.a, link.b))
+    return sorted(map(_link_of, found), key=_pair)
 
 
-def _links_where(conn: Connection, where: Any) -> Iterator[Link]:
-    t = schema.identity_links
-    flags = (t.c.is_link, t.c.names_conflict, t.c.is_sure, t.c.has_typos)
-    query = select(t.c.buyer_a, t.c.buyer_b, t.c.rule, t.c.score, *flags).where(where)
-    for a, b, rule, score, *marks in conn.execute(query):
-        yield Link(parse_ref(a), parse_ref(b), Rule(rule), score, (), *map(bool, marks))
+# Plain driver SQL (``refs.rows_in``): a sync reads tens of thousands of links.
+_LINKS_WHERE = (
+    "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"
+    " FROM identity_links WHERE {side} {{}}"
+)
+_RULES = {rule.value: rule for rule in Rule}
+
+
+def _pair(link: Link) -> tuple[BuyerRef, BuyerRef]:
+    return link.a, link.b
+
+
+def _link_of(row: Any) -> Link:
+    a, b, rule, score, is_link, conflict, sure, typos = row
+    marks = bool(is_link), bool(conflict), bool(sure), bool(typos)
+    return Link(parse_ref(a), parse_ref(b), _RULES[rule], float(score), (), *marks)
 
 
 def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) -> None:

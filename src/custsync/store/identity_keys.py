@@ -17,14 +17,13 @@ from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.planner import analyze_keys
-from custsync.store.refs import chunks, one_of, pair_filters
+from custsync.store.refs import chunks, one_of, pair_filters, rows_in
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
 _INSERT_COUNT = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
 _KEYS = (_INSERT_KEY, "COPY identity_keys (key, account_id, buyer_key) FROM STDIN")
 _COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
-ARRAY_CHUNK = 10_000  # keys per PostgreSQL lookup (one array parameter)
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
 
@@ -155,14 +154,14 @@ def _placeholders(conn: Connection, statement: str) -> str:
 def key_counts(conn: Connection, keys: Collection[str]) -> dict[str, int]:
     """How many buyers hold each of ``keys`` (keys nobody holds are left out)."""
     query = "SELECT key, holders FROM identity_key_counts WHERE key {}"
-    return {key: int(n) for key, n in _rows_in(conn, query, keys)}
+    return {key: int(n) for key, n in rows_in(conn, query, keys)}
 
 
 def key_members(conn: Connection, keys: Collection[str]) -> dict[str, list[BuyerRef]]:
     """The buyers holding each of ``keys``, sorted (keys nobody holds are left out)."""
     query = "SELECT key, account_id, buyer_key FROM identity_keys WHERE key {}"
     members: dict[str, list[BuyerRef]] = defaultdict(list)
-    for key, account, buyer_key in _rows_in(conn, query, keys):
+    for key, account, buyer_key in rows_in(conn, query, keys):
         members[key].append((AccountId(account), BuyerKey(buyer_key)))
     for refs in members.values():
         refs.sort()
@@ -219,21 +218,6 @@ class StoredStates(Mapping[str, int]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def _rows_in(conn: Connection, query: str, values: Collection[str]) -> Iterator[Any]:
-    """Rows of ``query`` with its ``key {}`` completed to select ``values``, in chunks. Plain
-    driver SQL: a refresh looks up tens of thousands of keys, and compiling each chunk's
-    statement would cost more than running it. PostgreSQL takes each chunk as one array
-    (``= ANY``): the driver then parses one short statement instead of a thousand marks,
-    and the server binds one parameter."""
-    if conn.dialect.name == "postgresql":
-        for chunk in chunks(sorted(values), ARRAY_CHUNK):
-            yield from conn.exec_driver_sql(query.format("= ANY(%s)"), (chunk,))
-        return
-    for chunk in chunks(sorted(values)):
-        marks = ", ".join(["?"] * len(chunk))
-        yield from conn.exec_driver_sql(query.format(f"IN ({marks})"), tuple(chunk))
 
 
 def profiled_among(conn: Connection, refs: Collection[BuyerRef]) -> set[BuyerRef]:
