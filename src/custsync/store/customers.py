@@ -28,7 +28,7 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import chunks, one_of, pair_filters
+from custsync.store.refs import chunks, one_of, pair_filters, pair_rows
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
 
@@ -235,13 +235,14 @@ def _total_row(customer_id: CustomerId, total: CurrencyTotal) -> dict[str, Any]:
 
 def customer_ids_of(conn: Connection, refs: Sequence[BuyerRef]) -> dict[BuyerRef, CustomerId]:
     """The customer each buyer belongs to now (buyers never resolved are left out)."""
-    b = schema.buyers
-    found: dict[BuyerRef, CustomerId] = {}
-    for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
-        query = select(b.c.account_id, b.c.buyer_key, b.c.customer_id).where(where)
-        for account, key, cid in conn.execute(query):
-            found[(AccountId(account), BuyerKey(key))] = CustomerId(cid)
-    return found
+    query = (
+        "SELECT account_id, buyer_key, customer_id FROM buyers"
+        " WHERE account_id = %s AND buyer_key {}"
+    )
+    return {
+        (AccountId(account), BuyerKey(key)): CustomerId(cid)
+        for account, key, cid in pair_rows(conn, query, refs)
+    }
 
 
 def buyers_of(conn: Connection, customer_ids: Collection[str]) -> list[BuyerRef]:

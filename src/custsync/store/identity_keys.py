@@ -17,7 +17,7 @@ from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.planner import analyze_keys
-from custsync.store.refs import chunks, one_of, pair_filters, rows_in
+from custsync.store.refs import chunks, one_of, pair_rows, rows_in
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
@@ -36,24 +36,24 @@ def load_profiles(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef
 
 def load_profile_texts(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, str]:
     """The stored profiles of ``refs`` as stored (JSON), of those that have one."""
-    b = schema.buyers
-    found: dict[BuyerRef, str] = {}
-    for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
-        query = select(b.c.account_id, b.c.buyer_key, b.c.profile).where(
-            where, b.c.profile.is_not(None)
-        )
-        for account, key, text in conn.execute(query):
-            found[(AccountId(account), BuyerKey(key))] = text
-    return found
+    query = (
+        "SELECT account_id, buyer_key, profile FROM buyers"
+        " WHERE account_id = %s AND profile IS NOT NULL AND buyer_key {}"
+    )
+    return {
+        (AccountId(account), BuyerKey(key)): text
+        for account, key, text in pair_rows(conn, query, refs)
+    }
 
 
 def stored_keys(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, set[str]]:
-    k = schema.identity_keys
+    query = (
+        "SELECT account_id, buyer_key, key FROM identity_keys"
+        " WHERE account_id = %s AND buyer_key {}"
+    )
     found: dict[BuyerRef, set[str]] = defaultdict(set)
-    for where in pair_filters(k.c.account_id, k.c.buyer_key, refs):
-        query = select(k.c.account_id, k.c.buyer_key, k.c.key).where(where)
-        for account, buyer_key, key in conn.execute(query):
-            found[(AccountId(account), BuyerKey(buyer_key))].add(key)
+    for account, buyer_key, key in pair_rows(conn, query, refs):
+        found[(AccountId(account), BuyerKey(buyer_key))].add(key)
     return found
 
 
@@ -222,12 +222,11 @@ class StoredStates(Mapping[str, int]):
 
 def profiled_among(conn: Connection, refs: Collection[BuyerRef]) -> set[BuyerRef]:
     """Which of ``refs`` already have a stored profile."""
-    b = schema.buyers
-    found: set[BuyerRef] = set()
-    for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
-        query = select(b.c.account_id, b.c.buyer_key).where(where, b.c.profile.is_not(None))
-        found |= {(AccountId(a), BuyerKey(k)) for a, k in conn.execute(query)}
-    return found
+    query = (
+        "SELECT account_id, buyer_key FROM buyers"
+        " WHERE account_id = %s AND profile IS NOT NULL AND buyer_key {}"
+    )
+    return {(AccountId(a), BuyerKey(k)) for a, k in pair_rows(conn, query, refs)}
 
 
 def profiled_buyer_count(conn: Connection) -> int:

@@ -85,16 +85,26 @@ def _any_of(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.any_of, **kw)
 
 
-def rows_in(conn: Connection, query: str, values: Collection[str]) -> Iterator[Any]:
-    """Rows of ``query`` with its ``column {}`` completed to select ``values``, in chunks.
-    Plain driver SQL: a refresh looks up tens of thousands of keys, and compiling each chunk's
-    statement would cost more than running it. PostgreSQL takes each chunk as one array
-    (``= ANY``): the driver then parses one short statement instead of a thousand marks,
-    and the server binds one parameter."""
+def rows_in(
+    conn: Connection, query: str, values: Collection[str], params: tuple[Any, ...] = ()
+) -> Iterator[Any]:
+    """Rows of ``query`` with its ``column {}`` completed to select ``values``, in chunks
+    (``params``: for the ``%s`` marks before it). Plain driver SQL: a refresh looks up tens
+    of thousands of keys, and compiling each chunk's statement would cost more than running
+    it. PostgreSQL takes each chunk as one array (``= ANY``): the driver then parses one
+    short statement instead of a thousand marks, and the server binds one parameter."""
     if conn.dialect.name == "postgresql":
         for chunk in chunks(sorted(values), ARRAY_CHUNK):
-            yield from conn.exec_driver_sql(query.format("= ANY(%s)"), (chunk,))
+            yield from conn.exec_driver_sql(query.format("= ANY(%s)"), (*params, chunk))
         return
+    query = query.replace("%s", "?")
     for chunk in chunks(sorted(values)):
         marks = ", ".join(["?"] * len(chunk))
-        yield from conn.exec_driver_sql(query.format(f"IN ({marks})"), tuple(chunk))
+        yield from conn.exec_driver_sql(query.format(f"IN ({marks})"), (*params, *chunk))
+
+
+def pair_rows(conn: Connection, query: str, pairs: Iterable[tuple[str, str]]) -> Iterator[Any]:
+    """Rows of ``query`` for exactly these (account, key) pairs, an account at a time: its
+    ``%s`` takes the account, its ``{}`` the keys (``rows_in``)."""
+    for account, keys in by_account(pairs, size=ARRAY_CHUNK):
+        yield from rows_in(conn, query, keys, (account,))
