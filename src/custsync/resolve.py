@@ -18,6 +18,7 @@ import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 import structlog
 from sqlalchemy import Connection, delete
@@ -34,6 +35,7 @@ from custsync.pipeline.identity import (
     score_pair,
 )
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
+from custsync.pipeline.scoring import surely_nothing
 from custsync.pipeline.states import (
     TOTAL_KEY,
     bits_move,
@@ -167,7 +169,8 @@ def _rescore(
     candidates = {ref for refs in members.values() for ref in refs}
     profiles |= load_profiles(conn, candidates - set(profiles))
     present = {k: [r for r in refs if r in profiles] for k, refs in members.items()}
-    links = find_links(rescore, profiles, present, states)
+    prepare = partial(_fetch_stats, states, profiles)
+    links = find_links(rescore, profiles, present, states, prepare=prepare)
     return replace_links(conn, links_touching(conn, rescore), links, now=now)
 
 
@@ -197,8 +200,9 @@ def _repair(
         [holders[key] for key in reblocked & holders.keys()], blocking, states, reblocked
     )
     score |= {pair for pair, is_candidate in flips.items() if is_candidate}
-    _fetch_stats(states, profiles, {ref for pair in score for ref in pair})
-    found = [link for pair in sorted(score) if (link := score_pair(pair, profiles, states))]
+    scored = [pair for pair in sorted(score) if not _surely_nothing(pair, profiles, states)]
+    _fetch_stats(states, profiles, {ref for pair in scored for ref in pair})
+    found = [link for pair in scored if (link := score_pair(pair, profiles, states))]
     examined = score | flips.keys()
     old = links_between(conn, examined)
     moved = {(link.a, link.b) for link in set(found).symmetric_difference(old)}
@@ -212,6 +216,12 @@ def _repair(
         log.info("identity_pairs_repaired", reweighed=len(reweighed), reblocked=len(reblocked),
                  holders=len(involved), pairs=len(examined), relinked=len(moved))  # fmt: skip
     return {ref for pair in moved for ref in pair}, moves
+
+
+def _surely_nothing(
+    pair: tuple[BuyerRef, BuyerRef], profiles: dict[BuyerRef, BuyerProfile], states: StoredStates
+) -> bool:
+    return surely_nothing(profiles[pair[0]], profiles[pair[1]], states)
 
 
 def _fetch_stats(

@@ -13,12 +13,12 @@ key changed state gets exactly the links a full rebuild would.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys
-from custsync.pipeline.scoring import PairScore, Rule, compare, compare_both
+from custsync.pipeline.scoring import PairScore, Rule, compare, compare_both, surely_nothing
 from custsync.pipeline.states import KeyStates
 from custsync.records import AccountId, BuyerKey, CustomerId
 
@@ -54,19 +54,25 @@ def find_links(
     members: Mapping[str, Sequence[BuyerRef]],
     states: KeyStates,
     keys: Mapping[BuyerRef, frozenset[str]] | None = None,
+    *,
+    prepare: Callable[[set[BuyerRef]], None] | None = None,
 ) -> list[Link]:
     """Every link or kept-apart pair among candidate pairs with a buyer in ``focus``.
 
     ``members`` maps each usable blocking key of the focus buyers to every buyer holding it;
     ``profiles`` holds those buyers; ``states`` the state of their keys; ``keys`` (optional)
-    the focus buyers' blocking keys, when already known.
+    the focus buyers' blocking keys, when already known. ``prepare`` (optional) is given the
+    buyers of the pairs left to score once the pairs that surely record nothing are set
+    aside, before any is scored (to read at once the states their scores will ask for).
     """
-    links: list[Link] = []
-    for pair in candidate_pairs(focus, profiles, members, states, keys):
-        link = score_pair(pair, profiles, states)
-        if link is not None:
-            links.append(link)
-    return sorted(links, key=lambda link: (link.a, link.b))
+    pairs = sorted(
+        pair
+        for pair in candidate_pairs(focus, profiles, members, states, keys)
+        if not surely_nothing(profiles[pair[0]], profiles[pair[1]], states)
+    )
+    if prepare is not None:
+        prepare({ref for pair in pairs for ref in pair})
+    return [link for pair in pairs if (link := score_pair(pair, profiles, states)) is not None]
 
 
 def score_pair(

@@ -96,11 +96,16 @@ _NO_PART: Part = (0.0, "", False)
 
 def compare(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> PairScore | None:
     """How ``a`` and ``b`` relate under the accounts' name policy; ``None``: nothing to record."""
-    if is_tolerant(a, b, states):
-        return compare_both(a, b, states, both=False)[1]
-    if _shared_keys(a, b) is None and surely_unrelated(a, b):
+    if surely_nothing(a, b, states):
         return None
-    return compare_both(a, b, states, both=False)[0]
+    strict, tolerant = compare_both(a, b, states, both=False)
+    return tolerant if is_tolerant(a, b, states) else strict
+
+
+def surely_nothing(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:
+    """Whether ``compare`` surely finds nothing to record, told from the values alone (no
+    weight is read): neighbours that are two people, under strict first names."""
+    return not is_tolerant(a, b, states) and _shared_keys(a, b) is None and surely_unrelated(a, b)
 
 
 def compare_both(
