@@ -15,7 +15,7 @@ everything, in memory. Both store the same keys, links and parameters for the sa
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -69,6 +69,7 @@ from custsync.store.identity_keys import (
 )
 
 TOTAL_PARAM = "total_state"
+_NAME_KINDS = "FL"  # frequency keys of first names and surnames
 KEEP_FACTS = 50_000  # a full run keeps the facts it read for the metrics up to this many buyers
 log = structlog.get_logger()
 
@@ -201,7 +202,7 @@ def _repair(
     )
     score |= {pair for pair, is_candidate in flips.items() if is_candidate}
     scored = [pair for pair in sorted(score) if not _surely_nothing(pair, profiles, states)]
-    _fetch_stats(states, profiles, {ref for pair in scored for ref in pair})
+    _fetch_stats(states, profiles, scored)
     found = [link for pair in scored if (link := score_pair(pair, profiles, states))]
     examined = score | flips.keys()
     old = links_between(conn, examined)
@@ -225,11 +226,20 @@ def _surely_nothing(
 
 
 def _fetch_stats(
-    states: StoredStates, profiles: dict[BuyerRef, BuyerProfile], refs: Iterable[BuyerRef]
+    states: StoredStates,
+    profiles: dict[BuyerRef, BuyerProfile],
+    pairs: Sequence[tuple[BuyerRef, BuyerRef]],
 ) -> None:
-    """Read at once the states of the frequency keys of ``refs`` that scores will ask for
-    (one query per thousand keys instead of one per key asked)."""
-    states.fetch({key for ref in refs if ref in profiles for key in stat_keys(profiles[ref])})
+    """Read at once the states of the frequency keys the scores of ``pairs`` will mostly ask
+    for (one query per thousand keys instead of one per key asked): the values both buyers
+    of a pair hold (what their agreement weighs) and their names (how rare a spelling is).
+    The few others (values a typo apart) are read as they are asked for."""
+    held = {ref: stat_keys(profiles[ref]) for pair in pairs for ref in pair}
+    keys: set[str] = set()
+    for a, b in pairs:
+        keys |= held[a] & held[b]
+        keys.update(key for key in held[a] | held[b] if key[0] in _NAME_KINDS)
+    states.fetch(keys)
 
 
 def _rescored_pairs(

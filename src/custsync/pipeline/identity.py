@@ -55,15 +55,15 @@ def find_links(
     states: KeyStates,
     keys: Mapping[BuyerRef, frozenset[str]] | None = None,
     *,
-    prepare: Callable[[set[BuyerRef]], None] | None = None,
+    prepare: Callable[[list[tuple[BuyerRef, BuyerRef]]], None] | None = None,
 ) -> list[Link]:
     """Every link or kept-apart pair among candidate pairs with a buyer in ``focus``.
 
     ``members`` maps each usable blocking key of the focus buyers to every buyer holding it;
     ``profiles`` holds those buyers; ``states`` the state of their keys; ``keys`` (optional)
     the focus buyers' blocking keys, when already known. ``prepare`` (optional) is given the
-    buyers of the pairs left to score once the pairs that surely record nothing are set
-    aside, before any is scored (to read at once the states their scores will ask for).
+    pairs left to score once those that surely record nothing are set aside, before any is
+    scored (to read at once the states their scores will ask for).
     """
     pairs = sorted(
         pair
@@ -71,7 +71,7 @@ def find_links(
         if not surely_nothing(profiles[pair[0]], profiles[pair[1]], states)
     )
     if prepare is not None:
-        prepare({ref for pair in pairs for ref in pair})
+        prepare(pairs)
     return [link for pair in pairs if (link := score_pair(pair, profiles, states)) is not None]
 
 
