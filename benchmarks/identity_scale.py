@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import resource
 import shutil
 import sys
@@ -222,22 +221,14 @@ def _rebuilds(
         "full rebuild: identities and customers",
         lambda: rebuild_customers(store, None, base_currency="USD", now=NOW + DAY),
     )
-    flush()
     start = 0
     for number, size in enumerate(batches, start=1):
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
         start += size
     if check:
         store = check_against_full(store, target)
-        flush()
     compare_metrics(store, target.tmp)
     reprice(store)
-
-
-def flush() -> None:
-    """Let the kernel write a rebuild's gigabytes to disk before the next timing, which would
-    otherwise measure that writing back as much as its own work."""
-    timed("write the rebuild back to disk (os.sync)", os.sync)
 
 
 def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
