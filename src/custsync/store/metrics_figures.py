@@ -131,13 +131,13 @@ def merged_figures(
     rows: list[tuple[Any, ...]], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
 ) -> Figures:
     """The figures of a customer with several rows (buyers, currencies, rate periods, or
-    cancelled orders, whose rows carry no counts). Money is summed in cents × scale, the
-    base currency's at a rate of one, and rounded once."""
-    orders = units = spent = discount = 0
+    cancelled orders, whose rows carry no counts). Money in other currencies is summed in
+    cents × scale (the base currency's at a rate of one) and rounded once; a customer with
+    orders in the base currency only (most) needs no scaling at all."""
+    orders = units = cents_in_base = off_in_base = scaled = scaled_off = 0
     first, last = rows[0][8], rows[0][9]
     accounts: set[str] = set()
     totals: dict[str, list[int]] = {}  # currency → orders, cents, discount cents
-    scale, rates = prices.scale, prices.rates
     for account, _, currency, period, count, pieces, cents, off, since, until in rows:
         accounts.add(account)
         first, last = min(first, since), max(last, until)
@@ -152,14 +152,22 @@ def merged_figures(
             total[0] += count
             total[1] += cents
             total[2] += off
-        rate = scale if currency == base else rates[(currency, period)]
-        spent += cents * rate
-        discount += off * rate
+        if currency == base:
+            cents_in_base += cents
+            off_in_base += off
+        else:
+            rate = prices.rates[(currency, period)]
+            scaled += cents * rate
+            scaled_off += off * rate
+    spent, discount = cents_in_base, off_in_base
+    if scaled or scaled_off:
+        spent = prices.whole(cents_in_base * prices.scale + scaled)
+        discount = prices.whole(off_in_base * prices.scale + scaled_off)
     returned, negative, codes = events
-    stored = (orders, units, prices.whole(spent), prices.whole(discount), *_codes(codes),
-              negative, returned)  # fmt: skip
+    stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
     money_by = tuple((currency, *found) for currency, found in sorted(totals.items()))
-    return stored, cast(tuple[Total, ...], money_by), tuple(sorted(accounts)), first, last
+    held = tuple(accounts) if len(accounts) == 1 else tuple(sorted(accounts))
+    return stored, cast(tuple[Total, ...], money_by), held, first, last
 
 
 def _codes(codes: set[str] | None) -> tuple[int, str]:
