@@ -19,6 +19,7 @@ KeyStates = Mapping[str, int]  # key → state
 
 MAX_STATE = 16  # 32768 buyers and more are all alike
 TOTAL_KEY = "T:"  # state of the number of buyers
+_TOLERANT = "M:"  # prefix of an account's name policy entry
 MIN_TOTAL_STATE = 12  # weights assume at least ~4096 buyers: a name says something even in a
 # short customer list
 MIN_SURE_LINKS = 30  # below this an account keeps strict first names
@@ -39,7 +40,13 @@ def key_state(count: int) -> int:
 
 def tolerant_key(account_id: str) -> str:
     """The states entry that is 1 when ``account_id``'s first names are not trusted."""
-    return f"M:{account_id}"
+    return f"{_TOLERANT}{account_id}"
+
+
+def is_given_key(key: str) -> bool:
+    """Whether ``key`` is a states entry that is no stored key (the number of buyers' state,
+    a name policy): its value is given by the run's parameters, or it has none."""
+    return key == TOTAL_KEY or key.startswith(_TOLERANT)
 
 
 def is_noisy(sure_links: int, with_typos: int) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.profiles import BuyerProfile, profile_from_json
-from custsync.pipeline.states import key_state
+from custsync.pipeline.states import is_given_key, key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.planner import analyze_keys
@@ -186,7 +186,10 @@ class StoredStates(Mapping[str, int]):
         self._states.update({key: key_state(n) for key, n in counts.items()})
 
     def _read(self, key: str) -> int:
-        self.fetch((key,))
+        if is_given_key(key):  # not among the stored keys: held by nobody unless given
+            self._states[key] = UNHELD
+        else:
+            self.fetch((key,))
         return self._states[key]
 
     @overload

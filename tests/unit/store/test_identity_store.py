@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy import event as sql_event
 from structlog.testing import capture_logs
 
 from custsync.connectors.base import Cursor, Page
@@ -790,3 +791,29 @@ def test_set_based_metrics_round_half_cents_to_even_like_the_per_customer_ones(
     spent = {cid: computed[cid][0].amount_spent for cid in computed}
     assert sorted(spent.values()) == [Decimal("0.02"), Decimal("0.08")]
     assert spent == stored
+
+
+def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: Store) -> None:
+    """Scores ask for the states of the values two buyers share; a sync reads them with the
+    pairs' other states, not one query per value as scores ask (a round trip each on
+    PostgreSQL, hundreds per sync of a large store)."""
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    later = NOW + timedelta(hours=1)
+    new = [_order(8, "shop", "1003", "Ann Lee", phone="2065550199", day=8)]
+    touched = _ingest(store, new, later)
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM identity_key_counts" in statement:
+            reads.append(statement)
+
+    sql_event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        rebuild_customers(store, touched, base_currency="USD", now=later)
+    finally:
+        sql_event.remove(store.engine, "before_cursor_execute", seen)
+    assert _customer_of(store, "1003") == _customer_of(store, "1001")
+    # the keys that moved, before and after; the blocking keys; the pairs' frequency keys
+    assert len(reads) == 4
