@@ -33,9 +33,9 @@ from custsync.pipeline.identity import (
     find_links_both,
     is_usable_block,
     score_pair,
+    worth_scoring,
 )
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
-from custsync.pipeline.scoring import surely_nothing
 from custsync.pipeline.states import (
     TOTAL_KEY,
     bits_move,
@@ -201,7 +201,7 @@ def _repair(
         [holders[key] for key in reblocked & holders.keys()], blocking, states, reblocked
     )
     score |= {pair for pair, is_candidate in flips.items() if is_candidate}
-    scored = [pair for pair in sorted(score) if not _surely_nothing(pair, profiles, states)]
+    scored = worth_scoring(score, profiles, states)
     _fetch_stats(states, profiles, scored)
     found = [link for pair in scored if (link := score_pair(pair, profiles, states))]
     examined = score | flips.keys()
@@ -217,12 +217,6 @@ def _repair(
         log.info("identity_pairs_repaired", reweighed=len(reweighed), reblocked=len(reblocked),
                  holders=len(involved), pairs=len(examined), relinked=len(moved))  # fmt: skip
     return {ref for pair in moved for ref in pair}, moves
-
-
-def _surely_nothing(
-    pair: tuple[BuyerRef, BuyerRef], profiles: dict[BuyerRef, BuyerProfile], states: StoredStates
-) -> bool:
-    return surely_nothing(profiles[pair[0]], profiles[pair[1]], states)
 
 
 def _fetch_stats(

@@ -65,14 +65,20 @@ def find_links(
     pairs left to score once those that surely record nothing are set aside, before any is
     scored (to read at once the states their scores will ask for).
     """
-    pairs = sorted(
-        pair
-        for pair in candidate_pairs(focus, profiles, members, states, keys)
-        if not surely_nothing(profiles[pair[0]], profiles[pair[1]], states)
-    )
+    pairs = worth_scoring(candidate_pairs(focus, profiles, members, states, keys), profiles, states)
     if prepare is not None:
         prepare(pairs)
     return [link for pair in pairs if (link := score_pair(pair, profiles, states)) is not None]
+
+
+def worth_scoring(
+    pairs: Iterable[tuple[BuyerRef, BuyerRef]],
+    profiles: Mapping[BuyerRef, BuyerProfile],
+    states: KeyStates,
+) -> list[tuple[BuyerRef, BuyerRef]]:
+    """``pairs`` (sorted) without those that surely record nothing (``scoring.surely_nothing``):
+    what is left to score."""
+    return sorted(p for p in pairs if not surely_nothing(profiles[p[0]], profiles[p[1]], states))
 
 
 def score_pair(

@@ -54,6 +54,7 @@ from custsync.store.metrics_figures import (
     moment,
     single_figures,
 )
+from custsync.store.refs import all_rows
 from custsync.store.types import UtcDateTime
 
 CANCELLED = OrderStatus.CANCELLED.value
@@ -112,15 +113,10 @@ def _figures(
 
 
 def plain_rows(conn: Connection, query: Any) -> Sequence[tuple[Any, ...]]:
-    """The rows of ``query`` as the driver's own tuples: SQLAlchemy's row objects cost about
-    half a second per million rows here. Only for queries whose columns need no result
-    processing (plain strings and integers, or type-coerced to them)."""
-    result = conn.execute(query)
-    try:
-        rows: Sequence[tuple[Any, ...]] = result.cursor.fetchall()
-    finally:
-        result.close()
-    return rows
+    """The rows of ``query`` as the driver's own tuples (``refs.all_rows``). Only for queries
+    whose columns need no result processing (plain strings and integers, or type-coerced to
+    them)."""
+    return all_rows(conn.execute(query))
 
 
 def _kept_query(rates: Rates) -> Any:

@@ -11,11 +11,20 @@ parse of a long statement it cannot cache, and the server 500 parameters to bind
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, Boolean, ColumnElement, Connection, and_, any_, bindparam
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Connection,
+    CursorResult,
+    and_,
+    any_,
+    bindparam,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
@@ -103,12 +112,16 @@ def rows_in(
         yield from _fetched(conn, query.format(f"IN ({marks})"), (*params, *chunk))
 
 
-def _fetched(conn: Connection, statement: str, params: tuple[Any, ...]) -> list[Any]:
-    """All rows at once as the driver's tuples: iterating the result would fetch them one
-    by one through SQLAlchemy (a microsecond each, for a hundred thousand rows a sync)."""
-    result = conn.exec_driver_sql(statement, params)
+def _fetched(conn: Connection, statement: str, params: tuple[Any, ...]) -> Sequence[Any]:
+    return all_rows(conn.exec_driver_sql(statement, params))
+
+
+def all_rows(result: CursorResult[Any]) -> Sequence[Any]:
+    """All rows of ``result`` at once, as the driver's own tuples: SQLAlchemy's rows, fetched
+    one by one, cost about a microsecond each (a sync reads a hundred thousand, a refresh of
+    every customer millions). Only for columns that need no result processing."""
     try:
-        rows: list[Any] = list(result.cursor.fetchall())
+        rows: Sequence[Any] = result.cursor.fetchall()
     finally:
         result.close()
     return rows

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from custsync.pipeline.prefilter import surely_unrelated
 from custsync.pipeline.profiles import BuyerProfile
-from custsync.pipeline.scoring import compare, compare_both
+from custsync.pipeline.scoring import compare, surely_nothing
 from tests.support.identity import HOME, profile, states_of
 
 # Few values, so that generated pairs share them often: nicknames, typos, swapped name parts,
@@ -32,15 +32,23 @@ def _buyers(draw: st.DrawFn, key: str) -> BuyerProfile:
     )
 
 
+_OAK = {"address_line1": "12 Oak Avenue", "country_code": "US"}
+
+
 @settings(max_examples=400, deadline=None)
-@given(_buyers("a"), _buyers("b"), st.sampled_from([None, 2, 40_000]))
-def test_settling_a_pair_early_never_changes_what_comparing_finds(
-    a: BuyerProfile, b: BuyerProfile, total: int | None
+@example(  # one household, its postal code mistyped on one side and the city left out
+    profile("shop", "a", name="Anna Kay", postal_code="98101", city="Seattle", **_OAK),
+    profile("shop", "b", name="Robert Kay", postal_code="98102", **_OAK),
+    None,
+    False,
+)
+@given(_buyers("a"), _buyers("b"), st.sampled_from([None, 2, 40_000]), st.booleans())
+def test_a_pair_settled_early_is_one_comparing_records_nothing_for(
+    a: BuyerProfile, b: BuyerProfile, total: int | None, noisy: bool
 ) -> None:
-    states = states_of([a, b], total=total)
-    assert compare(a, b, states) == compare_both(a, b, states)[0]
-    if surely_unrelated(a, b) and not set(a.phones) & set(b.phones):
-        assert compare_both(a, b, states)[0] is None
+    states = states_of([a, b], noisy=["shop", "list"] if noisy else [], total=total)
+    if surely_nothing(a, b, states):
+        assert compare(a, b, states) is None
 
 
 def test_neighbours_with_other_first_names_are_settled_and_a_household_is_not() -> None:
@@ -51,7 +59,9 @@ def test_neighbours_with_other_first_names_are_settled_and_a_household_is_not() 
     assert surely_unrelated(anna, next_door)
     assert not surely_unrelated(anna, same_house)  # a household: kept apart, recorded
     assert not surely_unrelated(anna, typo)  # one name if a spelling is rare
-    states = states_of([anna, same_house])
+    states = states_of([anna, next_door, same_house])
+    assert surely_nothing(anna, next_door, states)
+    assert not surely_nothing(anna, next_door, states_of([anna, next_door], noisy=["shop"]))
     found = compare(anna, same_house, states)
     assert found is not None
     assert not found.is_link
