@@ -43,6 +43,7 @@ from custsync.pipeline.fx import FxRate, FxTable
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerKey, MarketplaceKind, Order, StreamName
 from custsync.sandbox.amazon_payloads import INCLUDED_DATA, render_order
+from custsync.sandbox.vocabulary import NAMES, Vocabulary, vocabulary
 from custsync.sandbox.world import World
 from custsync.store.customers import load_fx_rates
 from custsync.store.db import Store, open_store, upgrade
@@ -110,6 +111,12 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the world")
     parser.add_argument("--new", type=int, default=1000, help="new Amazon orders per sync")
     parser.add_argument("--batches", type=int, default=3, help="syncs of --new orders each")
+    parser.add_argument(
+        "--vocabulary",
+        choices=NAMES,
+        default="wide",
+        help="names and places of the world's people (default: wide, a real population's tail)",
+    )
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temp)")
     parser.add_argument(
         "--reuse",
@@ -138,6 +145,7 @@ def main() -> int:
             Target(args.pg, Path(tmp)),
             reuse=args.reuse,
             check=args.check,
+            vocabulary=vocabulary(args.vocabulary),
         )
     return 0
 
@@ -184,12 +192,21 @@ class Target:
 
 
 def run(
-    count: int, batches: list[int], db: Path, target: Target, *, reuse: bool, check: bool
+    count: int,
+    batches: list[int],
+    db: Path,
+    target: Target,
+    *,
+    reuse: bool,
+    check: bool,
+    vocabulary: Vocabulary,
 ) -> None:
     """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
-    same state); the rebuilds run on a copy of it."""
+    same state, given the same ``vocabulary``); the rebuilds run on a copy of it."""
     new = sum(batches)
-    world = World(seed=7, order_count=count + 2 * new)  # room for ``new`` Amazon orders
+    print(f"  a {count}-order world, {vocabulary.name} vocabulary of names and places")
+    # room for ``new`` Amazon orders:
+    world = World(seed=7, order_count=count + 2 * new, vocabulary=vocabulary)
     fresh: list[Order] = []
 
     def old_orders() -> Iterator[Order]:

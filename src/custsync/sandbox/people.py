@@ -16,15 +16,8 @@ from random import Random
 
 from custsync.sandbox.catalog import AMAZON_EU, AMAZON_NA, EBAY, SHOPIFY_STORE, Account
 from custsync.sandbox.dice import between, pick
-from custsync.sandbox.names import (
-    CITIES,
-    EMAIL_DOMAINS,
-    FIRST_NAMES,
-    HOSTILE_NAMES,
-    LAST_NAMES,
-    STREETS,
-    City,
-)
+from custsync.sandbox.names import EMAIL_DOMAINS, HOSTILE_NAMES, City
+from custsync.sandbox.vocabulary import SANDBOX, Vocabulary
 
 COUNTRIES = ("US", "CA", "GB", "DE")
 COUNTRY_CUM_WEIGHTS = (55, 65, 82, 100)  # 55 % US, 10 % CA, 17 % GB, 18 % DE
@@ -139,8 +132,11 @@ def ascii_fold(text: str) -> str:
 class PeopleFactory:
     """Creates person ``i`` after persons ``0..i-1`` (households copy their neighbour)."""
 
-    def __init__(self, seed: int, start_s: int, end_s: int) -> None:
+    def __init__(
+        self, seed: int, start_s: int, end_s: int, vocabulary: Vocabulary = SANDBOX
+    ) -> None:
         self._rng = Random(f"{seed}:people")
+        self._words = vocabulary
         self._start_s, self._end_s = start_s, end_s
         self._previous: Person | None = None
 
@@ -159,7 +155,8 @@ class PeopleFactory:
             if index == FORCED_NAMESAKE or (index > 40 and draw > 1 - NAMESAKE_SHARE):
                 return self._namesake(index, previous)
         country = COUNTRIES[bisect.bisect(COUNTRY_CUM_WEIGHTS, rng.random() * 100)]
-        first, last = pick(rng, FIRST_NAMES[country]), pick(rng, LAST_NAMES[country])
+        words = self._words
+        first, last = words.first_names[country].draw(rng), words.last_names[country].draw(rng)
         if hostile is not None:
             first, last = hostile
         return self._person(index, country, (first, last), self._address(country), hostile=hostile)
@@ -207,24 +204,24 @@ class PeopleFactory:
 
     def _household_member(self, index: int, partner: Person) -> Person:
         rng, country = self._rng, partner.country
-        firsts = [name for name in FIRST_NAMES[country] if name != partner.first]
-        last = partner.last if rng.random() < 0.8 else pick(rng, LAST_NAMES[country])
-        name = (pick(rng, firsts), last)
+        firsts = self._words.first_names[country]
+        last = partner.last if rng.random() < 0.8 else self._words.last_names[country].draw(rng)
+        name = (firsts.draw_other(rng, partner.first), last)
         return self._person(index, country, name, partner.address, partner=partner)
 
     def _namesake(self, index: int, twin: Person) -> Person:
-        other_cities = [city for city in CITIES[twin.country] if city != twin.address.city]
-        address = self._address(twin.country, pick(self._rng, other_cities))
+        cities = self._words.cities[twin.country]
+        address = self._address(twin.country, cities.draw_other(self._rng, twin.address.city))
         name = (twin.first, twin.last)
         return self._person(index, twin.country, name, address, namesake_of=twin.index)
 
     def _address(self, country: str, city: City | None = None) -> Address:
         rng = self._rng
-        city = city or pick(rng, CITIES[country])
+        city = city or self._words.cities[country].draw(rng)
         unit = f"Apt {between(rng, 1, 40)}{pick(rng, 'ABCD')}" if rng.random() < 0.3 else None
         top_number = 2400 if country in ("US", "CA") else 180
         return Address(
-            street=pick(rng, STREETS[country]),
+            street=self._words.streets[country].draw(rng),
             house_number=between(rng, 1, top_number),
             unit=unit,
             city=city,

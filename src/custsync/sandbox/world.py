@@ -24,6 +24,7 @@ from custsync.sandbox.catalog import ACCOUNTS, Account, Marketplace
 from custsync.sandbox.orders import SimOrder
 from custsync.sandbox.people import PeopleFactory, Person, Trait
 from custsync.sandbox.shopping import Purchase, shop
+from custsync.sandbox.vocabulary import SANDBOX, Vocabulary
 
 DEFAULT_END = datetime(2026, 11, 1, tzinfo=UTC)
 DEFAULT_START = DEFAULT_END - timedelta(days=365)
@@ -40,6 +41,7 @@ class World:
     order_count: int
     start: datetime = DEFAULT_START
     end: datetime = DEFAULT_END
+    vocabulary: Vocabulary = SANDBOX
     accounts: tuple[Account, ...] = field(default=ACCOUNTS, init=False)
 
     def __post_init__(self) -> None:
@@ -61,7 +63,7 @@ class World:
     def iter_orders(self) -> Iterator[SimOrder]:
         """Every order, in creation order; a fresh, identical stream on every call."""
         rng = Random(f"{self.seed}:orders")
-        factory = PeopleFactory(self.seed, self.start_s, self.end_s)
+        factory = PeopleFactory(self.seed, self.start_s, self.end_s, self.vocabulary)
         people: list[Person] = []
         buyer_of_order = array("I")
         clock = _Timeline(self.start_s, self.end_s, self.order_count)
