@@ -16,32 +16,38 @@ import tempfile
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from custsync.demo import run_demo
 from custsync.logging import configure_logging
+from custsync.sandbox.people import Person
 from custsync.sandbox.truth import write_truth
 from custsync.sandbox.world import World
 from custsync.settings import load_settings
 from custsync.store import schema
-from custsync.store.db import open_store
+from custsync.store.db import Store, open_store
 
 
 def pairs(sizes: object) -> int:
     return sum(n * (n - 1) // 2 for n in sizes)  # type: ignore[attr-defined]
 
 
-def score(seed: int, orders: int, work: Path) -> None:
-    world = World(seed=seed, order_count=orders)
-    write_truth(world, work / "truth")
-    with (work / "truth" / "orders.csv").open(encoding="utf-8") as handle:
-        person_of_order = {
-            (r["account_id"], r["order_id"]): r["person_id"] for r in csv.DictReader(handle)
-        }
-    url = f"sqlite:///{work / 'demo.db'}"
-    result = run_demo(load_settings(database_url=url), seed=seed, orders=orders, out_dir=work)
-    store = open_store(url)
+class Quality(NamedTuple):
+    buyers: int
+    people: int
+    precision: float
+    recall: float
+    households: int  # household pairs merged into one customer
+    namesakes: int  # namesake pairs merged into one customer
+
+
+def buyer_quality(
+    store: Store, person_of_order: dict[tuple[str, str], str], people: dict[str, Person]
+) -> Quality:
+    """Buyer → person scored against the world's truth: each stored buyer's person is the
+    one behind most of its orders (``person_of_order``: account and order id → person id)."""
     o, b = schema.orders, schema.buyers
     with store.engine.connect() as conn:
         votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -59,20 +65,37 @@ def score(seed: int, orders: int, work: Path) -> None:
     tp = pairs(joint.values())
     predicted = pairs(Counter(customer[ref] for ref in person).values())
     true = pairs(Counter(person.values()).values())
-    households, namesakes = _wrong_merges(world, customer, person)
+    households, namesakes = _wrong_merges(people, customer, person)
+    return Quality(
+        len(person), len(set(person.values())), tp / predicted, tp / true, households, namesakes
+    )
+
+
+def score(seed: int, orders: int, work: Path) -> None:
+    world = World(seed=seed, order_count=orders)
+    write_truth(world, work / "truth")
+    with (work / "truth" / "orders.csv").open(encoding="utf-8") as handle:
+        person_of_order = {
+            (r["account_id"], r["order_id"]): r["person_id"] for r in csv.DictReader(handle)
+        }
+    url = f"sqlite:///{work / 'demo.db'}"
+    result = run_demo(load_settings(database_url=url), seed=seed, orders=orders, out_dir=work)
+    people = {p.person_id: p for p in world.people().values()}
+    found = buyer_quality(open_store(url), person_of_order, people)
     print(
-        f"sandbox seed {seed}, {orders} orders: {len(person)} buyers, "
-        f"{len(set(person.values()))} people, {result.customers} customers, "
+        f"sandbox seed {seed}, {orders} orders: {found.buyers} buyers, "
+        f"{found.people} people, {result.customers} customers, "
         f"demo {result.seconds:.1f} s"
     )
-    print(f"  buyer→person pairwise precision {tp / predicted:.4f} recall {tp / true:.4f}")
-    print(f"  households merged: {households}, namesakes merged: {namesakes}")
+    print(f"  buyer→person pairwise precision {found.precision:.4f} recall {found.recall:.4f}")
+    print(f"  households merged: {found.households}, namesakes merged: {found.namesakes}")
 
 
 def _wrong_merges(
-    world: World, customer: dict[tuple[str, str], str], person: dict[tuple[str, str], str]
+    people: dict[str, Person],
+    customer: dict[tuple[str, str], str],
+    person: dict[tuple[str, str], str],
 ) -> tuple[int, int]:
-    people = {p.person_id: p for p in world.people().values()}
     members: dict[str, set[str]] = defaultdict(set)
     for ref, cid in customer.items():
         if ref in person:

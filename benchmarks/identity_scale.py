@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pg_copy
+from identity_sandbox import buyer_quality
 
 from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page
@@ -43,6 +44,7 @@ from custsync.pipeline.fx import FxRate, FxTable
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerKey, MarketplaceKind, Order, StreamName
 from custsync.sandbox.amazon_payloads import INCLUDED_DATA, render_order
+from custsync.sandbox.people import Person
 from custsync.sandbox.vocabulary import NAMES, Vocabulary, vocabulary
 from custsync.sandbox.world import World
 from custsync.store.customers import load_fx_rates
@@ -223,13 +225,13 @@ def run(
     else:
         store_world(db, count, old_orders())
     try:
-        _rebuilds(db, target, fresh, batches, check=check)
+        _rebuilds(db, target, fresh, batches, check=check, world=world)
     finally:
         target.close()
 
 
 def _rebuilds(
-    db: Path, target: Target, fresh: list[Order], batches: list[int], *, check: bool
+    db: Path, target: Target, fresh: list[Order], batches: list[int], *, check: bool, world: World
 ) -> None:
     store = target.copy(db, "work")
     buyers = "(SELECT DISTINCT account_id, buyer_key FROM orders) AS held"
@@ -246,6 +248,24 @@ def _rebuilds(
         store = check_against_full(store, target)
     compare_metrics(store, target.tmp)
     reprice(store)
+    timed("buyer → person against the world's truth", lambda: score_buyers(store, world))
+
+
+def score_buyers(store: Store, world: World) -> None:
+    """Pairwise precision and recall of buyer → person, from one more pass over the world
+    (who is behind each Amazon order), and the households and namesakes merged."""
+    person_of_order: dict[tuple[str, str], str] = {}
+    people: dict[str, Person] = {}
+    for sim in world.iter_orders():
+        if sim.account.kind is MarketplaceKind.AMAZON:
+            person_of_order[(sim.account.id, sim.order_id)] = sim.person.person_id
+            people.setdefault(sim.person.person_id, sim.person)
+    found = buyer_quality(store, person_of_order, people)
+    print(
+        f"  {found.buyers} buyers of {found.people} people: pairwise precision"
+        f" {found.precision:.4f}, recall {found.recall:.4f}; households merged"
+        f" {found.households}, namesakes merged {found.namesakes}"
+    )
 
 
 def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
