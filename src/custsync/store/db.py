@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from custsync.errors import StoreError
+from custsync.store.checkpoint import CHECKPOINTS
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "custsync_write"
@@ -46,6 +47,9 @@ class Store:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
+        path = self.engine.url.database
+        if self.dialect == "sqlite" and path and path != ":memory:":
+            CHECKPOINTS.request(str(Path(path).resolve()))  # left to the background (checkpoint.py)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -85,6 +89,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint.py
     cursor.close()
     # SQLite's lower() folds ASCII only; searches use this one so "élodie" finds "ÉLODIE".
     dbapi_conn.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)

@@ -1,0 +1,64 @@
+"""SQLite checkpoints run in the background, after the write transaction has committed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from custsync.store.checkpoint import CHECKPOINTS, checkpoint
+from custsync.store.db import open_store
+
+
+def _in_file(path: Path) -> int | None:
+    """Rows of ``t`` in the database file itself, the log left out (None: no table yet)."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM t").fetchone()[0])
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+
+
+_ROWS = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+    INSERT INTO t SELECT randomblob(3000) FROM n"""
+
+
+def test_a_write_transaction_reaches_the_database_file_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+        conn.execute(text("INSERT INTO t VALUES (randomblob(10)), (randomblob(10))"))
+    assert CHECKPOINTS.wait()
+    assert _in_file(path) == 2  # in the file while the store's connection is still open
+    store.dispose()
+
+
+def test_a_large_commit_leaves_the_copying_to_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(CHECKPOINTS, "request", asked.append)
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+    with store.begin() as conn:  # about 2,000 pages: past SQLite's own threshold of 1,000
+        conn.execute(text(_ROWS))
+    assert asked == [str(path.resolve())] * 2
+    assert _in_file(path) is None  # everything is still in the log only
+    found = checkpoint(asked[0])
+    assert found is not None
+    assert found[0] == found[1] > 1000
+    assert _in_file(path) == 2000
+    store.dispose()
+
+
+def test_checkpointing_a_file_that_is_gone_creates_nothing(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.db"
+    assert checkpoint(str(gone)) is None
+    assert not gone.exists()
