@@ -138,8 +138,8 @@ def _store_keys(
     new = {ref: blocking_keys(p) | stat_keys(p) for ref, p in fresh.items()}
     moved = {key for ref in new for key in new[ref].symmetric_difference(old.get(ref, set()))}
     before = key_counts(conn, moved)
-    replace_keys(conn, new, old)
-    after = key_counts(conn, moved)
+    counted = replace_keys(conn, new, old)
+    after = {key: before.get(key, 0) + counted.get(key, 0) for key in moved}
     total = params.get(TOTAL_PARAM, 0)
     reweighed: set[str] = set()
     reblocked: set[str] = set()

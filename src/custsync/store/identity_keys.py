@@ -93,11 +93,12 @@ def replace_keys(
     conn: Connection,
     keys: Mapping[BuyerRef, Collection[str]],
     old: Mapping[BuyerRef, Collection[str]] | None = None,
-) -> None:
+) -> dict[str, int]:
     """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
     ``None``: neither these buyers nor these keys are stored yet), and keep the counts with
     them. Only the keys a buyer gained or lost are written (a returning buyer keeps most of
-    its keys); rows go in batches, never all held at once."""
+    its keys); rows go in batches, never all held at once. Returns how the count of each key
+    moved (keys whose count stayed are left out)."""
     before = old or {}
     _write_keys(
         conn,
@@ -108,7 +109,9 @@ def replace_keys(
     _write_keys(conn, _INSERT_KEY, keys, before)
     moves: Counter[str] = Counter(key for held in keys.values() for key in held)
     moves.subtract(key for held in before.values() for key in held)
-    _count(conn, {key: n for key, n in moves.items() if n}, is_empty=old is None)
+    moved = {key: n for key, n in moves.items() if n}
+    _count(conn, moved, is_empty=old is None)
+    return moved
 
 
 def _write_keys(
