@@ -15,6 +15,7 @@ from custsync.demo import load_demo_rates
 from custsync.rebuild import rebuild_customers
 from custsync.records import BuyerKey
 from custsync.sandbox.people import Person
+from custsync.sandbox.vocabulary import vocabulary
 from custsync.sandbox.world import World
 from custsync.store import schema
 from custsync.store.db import Store, open_store, upgrade
@@ -23,9 +24,12 @@ from tests.support.sandbox_orders import WorldOrder, amazon_orders, ingest
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def orders() -> list[WorldOrder]:
-    return list(amazon_orders(World(seed=11, order_count=1500)))
+@pytest.fixture(scope="module", params=["sandbox", "wide"])
+def orders(request: pytest.FixtureRequest) -> list[WorldOrder]:
+    """A world of the sandbox's short tables of names and places, and one of the wide
+    vocabulary, where most names and streets are rare."""
+    world = World(seed=11, order_count=1500, vocabulary=vocabulary(request.param))
+    return list(amazon_orders(world))
 
 
 def _truth(orders: Iterable[WorldOrder]) -> tuple[dict[tuple[str, str], int], dict[int, Person]]:
