@@ -95,15 +95,21 @@ def _any_of(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def rows_in(
-    conn: Connection, query: str, values: Collection[str], params: tuple[Any, ...] = ()
+    conn: Connection,
+    query: str,
+    values: Collection[str],
+    params: tuple[Any, ...] = (),
+    *,
+    array_chunk: int = ARRAY_CHUNK,
 ) -> Iterator[Any]:
     """Rows of ``query`` with its ``column {}`` completed to select ``values``, in chunks
     (``params``: for the ``%s`` marks before it). Plain driver SQL: a refresh looks up tens
     of thousands of keys, and compiling each chunk's statement would cost more than running
-    it. PostgreSQL takes each chunk as one array (``= ANY``): the driver then parses one
-    short statement instead of a thousand marks, and the server binds one parameter."""
+    it. PostgreSQL takes each chunk as one array (``= ANY``) of at most ``array_chunk``
+    values: the driver then parses one short statement instead of a thousand marks, and the
+    server binds one parameter."""
     if conn.dialect.name == "postgresql":
-        for chunk in chunks(sorted(values), ARRAY_CHUNK):
+        for chunk in chunks(sorted(values), array_chunk):
             yield from _fetched(conn, query.format("= ANY(%s)"), (*params, chunk))
         return
     query = query.replace("%s", "?")
