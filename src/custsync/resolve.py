@@ -37,6 +37,7 @@ from custsync.pipeline.identity import (
 )
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
 from custsync.pipeline.states import (
+    SATURATED,
     TOTAL_KEY,
     bits_move,
     is_stat_key,
@@ -122,7 +123,7 @@ def _full_reason(
     if TOTAL_PARAM not in params:
         return "no buyer resolved yet"
     new = len(set(touched)) - len(profiled_among(conn, touched))
-    if key_state(profiled_buyer_count(conn) + new) != params[TOTAL_PARAM]:
+    if key_state(profiled_buyer_count(conn, at_most=SATURATED) + new) != params[TOTAL_PARAM]:
         return "the number of buyers crossed a power of two"
     return None
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 KeyStates = Mapping[str, int]  # key → state
 
 MAX_STATE = 16  # 32768 buyers and more are all alike
+SATURATED = 1 << (MAX_STATE - 1)  # the smallest count whose state is MAX_STATE
 TOTAL_KEY = "T:"  # state of the number of buyers
 _TOLERANT = "M:"  # prefix of an account's name policy entry
 MIN_TOTAL_STATE = 12  # weights assume at least ~4096 buyers: a name says something even in a

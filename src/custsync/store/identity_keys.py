@@ -240,7 +240,10 @@ def profiled_among(conn: Connection, refs: Collection[BuyerRef]) -> set[BuyerRef
     return {(AccountId(a), BuyerKey(k)) for a, k in pair_rows(conn, query, refs)}
 
 
-def profiled_buyer_count(conn: Connection) -> int:
+def profiled_buyer_count(conn: Connection, *, at_most: int) -> int:
+    """How many buyers have a profile, counted up to ``at_most`` (a sync needs only the
+    count's state, the same for every count from ``states.SATURATED`` on: counting half a
+    million buyers took 55-85 ms per sync on PostgreSQL)."""
     b = schema.buyers
-    query = select(func.count()).select_from(b).where(b.c.profile.is_not(None))
-    return int(conn.execute(query).scalar() or 0)
+    held = select(b.c.account_id).where(b.c.profile.is_not(None)).limit(at_most).subquery()
+    return int(conn.execute(select(func.count()).select_from(held)).scalar() or 0)

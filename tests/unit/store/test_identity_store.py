@@ -22,6 +22,7 @@ from custsync.store import schema
 from custsync.store.customers import set_fx_rate
 from custsync.store.db import Store, open_store, upgrade
 from custsync.store.identity import identity_links_for
+from custsync.store.identity_keys import profiled_buyer_count
 from custsync.store.ingest import write_page
 from custsync.store.state import register_account
 
@@ -818,3 +819,16 @@ def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: 
     # the keys that moved (their counts after are counted, not read); the blocking keys; the
     # pairs' frequency keys
     assert len(reads) == 3
+
+
+def test_profiled_buyers_are_counted_only_as_far_as_asked(store: Store) -> None:
+    """A sync needs the count of profiled buyers only up to where its state stops growing."""
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    b = schema.buyers
+    with store.engine.connect() as conn:
+        held = len(conn.execute(select(b.c.buyer_key).where(b.c.profile.is_not(None))).all())
+        assert held > 2
+        assert profiled_buyer_count(conn, at_most=1000) == held
+        assert profiled_buyer_count(conn, at_most=2) == 2
