@@ -10,11 +10,14 @@ The store's connections leave that to a background thread instead (``wal_autoche
 off): after each write transaction it checkpoints the file on a connection of its own,
 PASSIVE (it never waits for a reader or a writer; what it cannot copy yet, the next one
 does). The log restarts from its beginning at the first write after a complete checkpoint,
-as it does with SQLite's own. Closing the last connection to a file checkpoints it anyway.
+as it does with SQLite's own. Closing the last connection to a file checkpoints it anyway,
+and a process that ends waits for the checkpoints it asked for: a copy of the database file
+taken after a command has ended holds what the command wrote.
 """
 
 from __future__ import annotations
 
+import atexit
 import sqlite3
 import threading
 import time
@@ -91,3 +94,4 @@ def checkpoint(path: str) -> tuple[int, int] | None:
 
 
 CHECKPOINTS = Checkpointer()
+atexit.register(CHECKPOINTS.wait)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,28 @@ def test_checkpointing_a_file_that_is_gone_creates_nothing(tmp_path: Path) -> No
     gone = tmp_path / "gone.db"
     assert checkpoint(str(gone)) is None
     assert not gone.exists()
+
+
+def test_a_command_that_ends_leaves_what_it_wrote_in_the_database_file(tmp_path: Path) -> None:
+    """A copy of the file alone (a backup taken after a command has ended) holds its writes,
+    even when another process has the file open (so the command's last close is no
+    checkpoint of SQLite's own)."""
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+    store.dispose()
+    other = sqlite3.connect(path)  # another process's connection, idle
+    other.execute("SELECT COUNT(*) FROM t").fetchone()
+    script = f"""
+from sqlalchemy import text
+from custsync.store.db import open_store
+store = open_store("sqlite:///{path}")
+with store.begin() as conn:
+    conn.execute(text('''{_ROWS}'''))
+"""
+    try:
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+        assert _in_file(path) == 2000
+    finally:
+        other.close()
