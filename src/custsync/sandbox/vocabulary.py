@@ -5,11 +5,11 @@ default size is then full of namesakes, households and shared streets, the hard 
 identity resolution. At a million orders those tables give every US surname about 8,000
 holders and put everyone on one of a dozen streets, which no real customer base looks like.
 
-``WIDE`` keeps those tables at the head and adds thousands of made-up names, streets and
-cities behind them, drawn with the long tail of real populations: a country's most common
-surname is held by about 1 % of its people, its most common first name by about 3 %, its
-largest city by about 3 % (weights ``1 / (rank + k)``). It is meant for worlds of a million
-orders, where the frequency of names and places is what identity resolution weighs.
+``vocabulary("wide")`` keeps those tables at the head and adds thousands of made-up names,
+streets and cities behind them, drawn with the long tail of real populations: a country's
+most common surname is held by about 1 % of its people, its most common first name by about
+3 %, its largest city by about 3 % (weights ``1 / (rank + k)``). It is meant for worlds of a
+million orders, where the frequency of names and places is what identity resolution weighs.
 """
 
 from __future__ import annotations

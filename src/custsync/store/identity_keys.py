@@ -24,10 +24,10 @@ _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s
 _INSERT_COUNT = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
 _KEYS = (_INSERT_KEY, "COPY identity_keys (key, account_id, buyer_key) FROM STDIN")
 _COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
-# Keys per PostgreSQL lookup of their holders. The planner reckons each key of a long array
-# holds as many buyers as an average key does (tens, from a few very common ones): given
-# 4,000 keys it scanned the whole key index instead of looking each one up, as it still did
-# for 2,000 (1M-order store: 0.66-0.74 s per sync in chunks of 10,000, 0.17-0.21 s in 1,000).
+# Keys per PostgreSQL lookup of their holders. The planner estimates that each key of a long
+# array is held by as many buyers as an average key (tens, because of a few very common
+# ones): given 4,000 keys it scanned the whole key index, given 2,000 it still looked each
+# one up (1M-order store: 0.66-0.74 s per sync in chunks of 10,000, 0.17-0.21 s in 1,000).
 MEMBERS_CHUNK = 1000
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
