@@ -13,9 +13,14 @@ run on a copy. ``--check`` rebuilds a copy of the synced store in full and compa
 customers and key counts with what the incremental syncs stored (they must be equal).
 ``--pg URL`` runs the rebuilds on PostgreSQL instead: the stored world is copied into a new
 database next to the one ``URL`` names (a role that may create databases), dropped at the end.
+The run ends by scoring buyer → person against the world's truth. The world's people draw
+their names and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the
+served world's short tables); a ``--reuse`` run must name the vocabulary its ``--db`` was
+stored with.
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
-                                        [--db PATH [--reuse]] [--check] [--pg URL]
+                                        [--vocabulary wide|sandbox] [--db PATH [--reuse]]
+                                        [--check] [--pg URL]
 """
 
 from __future__ import annotations
