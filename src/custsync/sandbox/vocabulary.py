@@ -14,7 +14,6 @@ million orders, where the frequency of names and places is what identity resolut
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from custsync.sandbox.dice import pick
 from custsync.sandbox.names import CITIES, FIRST_NAMES, LAST_NAMES, STREETS, City
 
 T = TypeVar("T")
+Shape = Callable[[str], str]  # a made-up word → a value
 COUNTRIES = ("US", "CA", "GB", "DE")
 
 
@@ -40,8 +40,7 @@ class Table(Generic[T]):
     def draw(self, rng: Random) -> T:
         if not self.cumulative:
             return pick(rng, self.items)
-        found = bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])
-        return self.items[min(found, len(self.items) - 1)]
+        return rng.choices(self.items, cum_weights=self.cumulative)[0]
 
     def draw_other(self, rng: Random, avoid: T) -> T:
         """A value other than ``avoid`` (uniform tables: drawn from the others)."""
@@ -161,28 +160,30 @@ def _weighted(head: Sequence[T], tail: Iterator[T], size: int, k: int) -> Table[
     return Table(items, tuple(weights))
 
 
-def _names(kind: str, heads: Mapping[str, tuple[str, ...]], endings: bool) -> dict[str, Table[str]]:
+def _names(
+    kind: str, heads: Mapping[str, tuple[str, ...]], shape: Callable[[Random, str], Shape]
+) -> dict[str, Table[str]]:
+    """Per country: ``heads`` first, then made-up values put into ``shape(rng, country)``."""
     sizes, k = _SIZES[kind]
     found = {}
     for country in COUNTRIES:
         rng = Random(f"vocabulary:{kind}:{country}")
         taken = {name.lower() for name in heads[country]}
-        ends = _SURNAME_ENDINGS[country] if endings else ("",)
-        tail = _made_up(rng, functools.partial(_ended, rng, ends), taken)
+        tail = _made_up(rng, shape(rng, country), taken)
         found[country] = _weighted(heads[country], tail, sizes[country], k)
     return found
 
 
-def _streets() -> dict[str, Table[str]]:
-    sizes, k = _SIZES["street"]
-    found = {}
-    for country in COUNTRIES:
-        rng = Random(f"vocabulary:street:{country}")
-        taken = {street.lower() for street in STREETS[country]}
-        kinds = _STREET_KINDS[country]
-        tail = _made_up(rng, functools.partial(_street, rng, kinds), taken)
-        found[country] = _weighted(STREETS[country], tail, sizes[country], k)
-    return found
+def _first_name(rng: Random, _country: str) -> Shape:
+    return functools.partial(_ended, rng, ("",))  # no ending, but drawn: the tables stay as made
+
+
+def _surname(rng: Random, country: str) -> Shape:
+    return functools.partial(_ended, rng, _SURNAME_ENDINGS[country])
+
+
+def _street_name(rng: Random, country: str) -> Shape:
+    return functools.partial(_street, rng, _STREET_KINDS[country])
 
 
 def _cities() -> dict[str, Table[City]]:
@@ -233,8 +234,8 @@ def vocabulary(name: str) -> Vocabulary:
         raise ValueError(f"unknown vocabulary {name!r}: use one of {', '.join(NAMES)}")
     return Vocabulary(
         "wide",
-        _names("first", FIRST_NAMES, endings=False),
-        _names("last", LAST_NAMES, endings=True),
+        _names("first", FIRST_NAMES, _first_name),
+        _names("last", LAST_NAMES, _surname),
         _cities(),
-        _streets(),
+        _names("street", STREETS, _street_name),
     )
