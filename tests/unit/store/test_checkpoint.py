@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from custsync.store import db
 from custsync.store.checkpoint import CHECKPOINTS, checkpoint
 from custsync.store.db import open_store
 
@@ -57,6 +58,26 @@ def test_a_large_commit_leaves_the_copying_to_the_checkpoint(
     assert found is not None
     assert found[0] == found[1] > 1000
     assert _in_file(path) == 2000
+    store.dispose()
+
+
+def test_the_log_of_a_large_transaction_shrinks_back_once_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "SQLITE_LOG_KEEP_BYTES", 1024 * 1024)
+    path = tmp_path / "s.db"
+    log = tmp_path / "s.db-wal"
+    store = open_store(f"sqlite:///{path}")
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+        conn.execute(text(_ROWS))
+    assert CHECKPOINTS.wait()
+    assert log.stat().st_size > 4 * 1024 * 1024  # 2,000 pages, copied but not yet reused
+    with store.begin() as conn:  # the log restarts: back to the size kept
+        conn.execute(text("INSERT INTO t VALUES (randomblob(10))"))
+    assert log.stat().st_size <= 1024 * 1024
+    assert CHECKPOINTS.wait()
+    assert _in_file(path) == 2001
     store.dispose()
 
 
