@@ -229,11 +229,10 @@ def _fetch_stats(
     for (one query per thousand keys instead of one per key asked): the values both buyers
     of a pair hold (what their agreement weighs) and their names (how rare a spelling is).
     The few others (values a typo apart) are read as they are asked for."""
-    held = {ref: stat_keys(profiles[ref]) for pair in pairs for ref in pair}
-    keys: set[str] = set()
+    held = {ref: stat_keys(profiles[ref]) for ref in {ref for pair in pairs for ref in pair}}
+    keys = {key for found in held.values() for key in found if key[0] in _NAME_KINDS}
     for a, b in pairs:
         keys |= held[a] & held[b]
-        keys.update(key for key in held[a] | held[b] if key[0] in _NAME_KINDS)
     states.fetch(keys)
 
 

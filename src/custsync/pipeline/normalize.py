@@ -239,6 +239,8 @@ def normalize_phone(raw: str | None, country: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if raw.lstrip().startswith("+") and e164 == f"+{digits}":
+        return e164  # written as it reads: reading it again gives the same number
     again = phonenumbers.format_number(
         phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.E164
     )
