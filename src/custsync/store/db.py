@@ -119,13 +119,13 @@ def _alembic_config(conn: Connection) -> Config:
     return config
 
 
-def upgrade(store: Store) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+def upgrade(store: Store, revision: str = "heads") -> None:
+    """Bring the schema to the newest migration, or to ``revision`` (idempotent)."""
     try:
         with store.begin() as conn:
             if store.dialect == "postgresql":  # workers starting together migrate one by one
                 conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
-            command.upgrade(_alembic_config(conn), "heads")
+            command.upgrade(_alembic_config(conn), revision)
     except OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from None
 

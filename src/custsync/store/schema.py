@@ -274,6 +274,8 @@ identity_links = Table(
 )
 
 # Blocking and frequency keys of each buyer (pipeline.profiles): who to compare, how common.
+# On SQLite both key tables are stored in their primary key's order (WITHOUT ROWID): a key's
+# row is then one B-tree lookup instead of an index entry and a table row (migration 0011).
 identity_keys = Table(
     "identity_keys",
     metadata,
@@ -281,6 +283,7 @@ identity_keys = Table(
     Column("account_id", ID, primary_key=True),
     Column("buyer_key", KEY, primary_key=True),
     Index("ix_identity_keys_buyer", "account_id", "buyer_key"),
+    sqlite_with_rowid=False,
 )
 
 # How many buyers hold each key, kept with ``identity_keys`` (frequency weights read it).
@@ -289,6 +292,7 @@ identity_key_counts = Table(
     metadata,
     Column("key", KEY, primary_key=True),
     Column("holders", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # Learnt identity parameters: the buyer-count state and each account's name policy.

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import insert, select, text
 
-from custsync.store.db import Store, is_current, upgrade
+from custsync.store import schema
+from custsync.store.db import Store, is_current, open_store, upgrade
 from custsync.store.schema import metadata
 
 
@@ -16,3 +18,27 @@ def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
 def test_upgrade_twice_is_harmless(store: Store) -> None:
     upgrade(store)
     assert is_current(store)
+
+
+def test_the_key_tables_keep_their_rows_when_stored_in_key_order(db_url: str) -> None:
+    store = open_store(db_url)
+    upgrade(store, "0010")
+    keys = [("n:ann|lee", "a1", "b1"), ("n:ann|lee", "a2", "b7"), ("p:+14155550100", "a1", "b1")]
+    counts = [("n:ann|lee", 2), ("p:+14155550100", 1)]
+    k, c = schema.identity_keys, schema.identity_key_counts
+    with store.begin() as conn:
+        conn.execute(
+            insert(k), [dict(zip(("key", "account_id", "buyer_key"), r, strict=True)) for r in keys]
+        )
+        conn.execute(insert(c), [{"key": key, "holders": n} for key, n in counts])
+    upgrade(store)
+    with store.engine.connect() as conn:
+        assert sorted(tuple(row) for row in conn.execute(select(k))) == keys
+        assert sorted(tuple(row) for row in conn.execute(select(c))) == counts
+        if store.dialect == "sqlite":
+            made = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+            clustered = {name for name, sql in made if sql.endswith("WITHOUT ROWID")}
+            assert clustered == {"identity_keys", "identity_key_counts"}
+            indexes = conn.execute(text("PRAGMA index_list(identity_keys)")).all()
+            assert "ix_identity_keys_buyer" in {row[1] for row in indexes}
+    store.dispose()
