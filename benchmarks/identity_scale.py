@@ -182,12 +182,12 @@ class Target:
         started = time.perf_counter()
         store = pg_copy.copy_store(local, url)
         print(f"  copied into PostgreSQL in {time.perf_counter() - started:.1f} s")
-        local.engine.dispose()
+        local.dispose()
         return store
 
     def clone(self, store: Store, name: str) -> Store:
         """A copy of the rebuilt ``store`` (SQLite: its file; PostgreSQL: a template copy)."""
-        store.engine.dispose()
+        store.dispose()  # on SQLite, once its checkpoints have run: the file alone is whole
         if self.pg is None:
             source = Path(str(store.engine.url.database))
             shutil.copyfile(source, self.tmp / f"{name}.db")
@@ -285,7 +285,7 @@ def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
     upgrade(base)
     load_demo_rates(base, "USD")
     timed(f"generate, map and store a {count}-order world", lambda: ingest(base, orders))
-    base.engine.dispose()
+    base.dispose()
 
 
 def check_against_full(synced: Store, target: Target) -> Store:
@@ -302,7 +302,7 @@ def check_against_full(synced: Store, target: Target) -> Store:
         mine, theirs = read(synced), read(full)
         verdict = "equal" if mine == theirs else f"{len(mine ^ theirs)} differ"
         print(f"  incremental vs full, {name}: {len(mine)} / {len(theirs)}, {verdict}")
-    full.engine.dispose()
+    full.dispose()
     return synced
 
 

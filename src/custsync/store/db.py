@@ -60,7 +60,11 @@ class Store:
             yield conn
 
     def dispose(self) -> None:
+        """Close every connection. On SQLite, return once the checkpoints asked for have run:
+        the file then holds everything written, with no log beside it, and may be copied."""
         self.engine.dispose()
+        if self.dialect == "sqlite":
+            CHECKPOINTS.wait(timeout=900)
 
 
 # Pages a connection keeps (in KiB; SQLite's default is 2 MiB). A sync of 1,000 orders into

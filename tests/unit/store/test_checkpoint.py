@@ -81,6 +81,21 @@ def test_the_log_of_a_large_transaction_shrinks_back_once_copied(
     store.dispose()
 
 
+def test_a_disposed_store_has_everything_in_its_file(tmp_path: Path) -> None:
+    """Once ``dispose`` returns, the file alone holds what was written and has no log beside
+    it (a copy of it is whole), even right after a large transaction."""
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    with store.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+    for _ in range(5):
+        with store.begin() as conn:
+            conn.execute(text(_ROWS))
+    store.dispose()
+    assert not (tmp_path / "s.db-wal").exists()
+    assert _in_file(path) == 10_000
+
+
 def test_checkpointing_a_file_that_is_gone_creates_nothing(tmp_path: Path) -> None:
     gone = tmp_path / "gone.db"
     assert checkpoint(str(gone)) is None
