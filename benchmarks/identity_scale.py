@@ -18,8 +18,10 @@ the database file, as a scheduled sync finds the store (the wait is printed); a 
 that copy is going on is slower. The run ends by scoring buyer → person against the world's
 truth. The world's people draw
 their names and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the
-served world's short tables); a ``--reuse`` run must name the vocabulary its ``--db`` was
-stored with.
+served world's short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the
+world's orders, vocabulary and room for new orders, whose number sets the world's timeline):
+``--reuse`` makes the same world again from it, and refuses other ``--orders`` or
+``--vocabulary``, or more new orders than the room holds.
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
                                         [--vocabulary wide|sandbox] [--db PATH [--reuse]]
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import resource
 import shutil
 import sys
@@ -216,8 +219,10 @@ def run(
     same state, given the same ``vocabulary``); the rebuilds run on a copy of it."""
     new = sum(batches)
     print(f"  a {count}-order world, {vocabulary.name} vocabulary of names and places")
-    # room for ``new`` Amazon orders:
-    world = World(seed=7, order_count=count + 2 * new, vocabulary=vocabulary)
+    # room for ``new`` Amazon orders (the world's size sets its timeline: a reused world
+    # is made again with the room it was stored with)
+    room = stored_room(db, count, vocabulary, new) if reuse else 2 * new
+    world = World(seed=7, order_count=count + room, vocabulary=vocabulary)
     fresh: list[Order] = []
 
     def old_orders() -> Iterator[Order]:
@@ -233,6 +238,13 @@ def run(
         all(False for _ in old_orders())  # only collects the new orders
     else:
         store_world(db, count, old_orders())
+        record = {"orders": count, "room": room, "vocabulary": vocabulary.name}
+        world_record(db).write_text(json.dumps(record), encoding="utf-8")
+    if len(fresh) < new:
+        raise SystemExit(
+            f"the world in {db} has room for {len(fresh)} new Amazon orders, not {new}: "
+            "store it again (without --reuse)"
+        )
     try:
         _rebuilds(db, target, fresh, batches, check=check, world=world)
     finally:
@@ -277,6 +289,28 @@ def score_buyers(store: Store, world: World) -> None:
         f" {found.precision:.4f}, recall {found.recall:.4f}; households merged"
         f" {found.households}, namesakes merged {found.namesakes}"
     )
+
+
+def world_record(db: Path) -> Path:
+    """Beside a stored world: how it was made (orders, room for new ones, vocabulary)."""
+    return db.with_name(f"{db.name}.world.json")
+
+
+def stored_room(db: Path, count: int, vocabulary: Vocabulary, new: int) -> int:
+    """The room for new orders the world in ``db`` was stored with; refuses a run that asks
+    for another world (other --orders or --vocabulary)."""
+    record = world_record(db)
+    if not record.is_file():  # stored before the record was kept
+        print(f"  no {record.name}: assuming the world was stored with this --new and --batches")
+        return 2 * new
+    stored = json.loads(record.read_text(encoding="utf-8"))
+    asked = {"orders": count, "vocabulary": vocabulary.name}
+    wrong = [
+        f"{k} {stored.get(k)} there, {v} asked" for k, v in asked.items() if stored.get(k) != v
+    ]
+    if wrong:
+        raise SystemExit(f"{db} holds another world: {', '.join(wrong)}")
+    return int(stored["room"])
 
 
 def store_world(db: Path, count: int, orders: Iterable[Order]) -> None:
