@@ -37,7 +37,7 @@ def test_the_key_tables_keep_their_rows_when_stored_in_key_order(db_url: str) ->
         assert sorted(tuple(row) for row in conn.execute(select(c))) == counts
         if store.dialect == "sqlite":
             made = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
-            clustered = {name for name, sql in made if sql.endswith("WITHOUT ROWID")}
+            clustered = {name for name, sql in made if sql.rstrip().endswith("WITHOUT ROWID")}
             assert clustered == {"identity_keys", "identity_key_counts"}
             indexes = conn.execute(text("PRAGMA index_list(identity_keys)")).all()
             assert "ix_identity_keys_buyer" in {row[1] for row in indexes}
