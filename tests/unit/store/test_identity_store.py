@@ -113,6 +113,13 @@ def _rates(store: Store) -> None:
     set_fx_rate(store, FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("1.10")))
 
 
+def _resolved_people(store: Store) -> None:
+    """The sample people's orders stored (with their exchange rate) and resolved in full."""
+    _rates(store)
+    _ingest(store, _people(), NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+
+
 def _groups(store: Store) -> set[frozenset[str]]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(schema.buyers.c.customer_id, schema.buyers.c.buyer_key))
@@ -153,9 +160,7 @@ ANN = frozenset({"ann@marketplace.amazon.com", "1001", "1002", "weak:aaaa"})
 
 
 def test_buyers_of_one_person_become_one_customer_and_others_do_not(store: Store) -> None:
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     assert _groups(store) == {ANN, frozenset({"bo_lee"}), frozenset({"ann2"})}
     with store.engine.connect() as conn:
         row = conn.execute(
@@ -280,9 +285,7 @@ def _customer_of(store: Store, key: str) -> str:
 
 
 def test_operator_merge_and_split_survive_new_orders_and_full_rebuilds(store: Store) -> None:
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     ann, bo = _customer_of(store, "1001"), _customer_of(store, "bo_lee")
     merged = merge_customers(store, ann, bo, base_currency="USD", now=NOW)
     assert _customer_of(store, "bo_lee") == merged == _customer_of(store, "1001")
@@ -319,9 +322,7 @@ def _updated_at(store: Store, table: str, **where: str) -> datetime:
 
 
 def test_a_repeat_order_with_the_same_details_keeps_the_buyers_links(store: Store) -> None:
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     links = _link_rows(store, "1001")
     later = NOW + timedelta(hours=1)
     touched = _ingest(
@@ -554,9 +555,7 @@ def test_every_link_belongs_to_its_first_buyers_customer_after_an_incremental_ru
 ) -> None:
     """Cy shares the household's phone; the pair kept apart with Bo (whose customer is not
     recomputed) still belongs to Bo's customer."""
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     later = NOW + timedelta(hours=1)
     cy = [_order(30, "ebay", "cy", "Cy Lee", phone="206.555.0142", day=7)]
     rebuild_customers(store, _ingest(store, cy, later), base_currency="USD", now=later)
@@ -570,9 +569,7 @@ def test_every_link_belongs_to_its_first_buyers_customer_after_an_incremental_ru
 
 
 def test_links_explain_a_customer(store: Store) -> None:
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     links = identity_links_for(store, _customer_of(store, "1001"))
     joined = [x for x in links if x.is_link]
     apart = [x for x in links if not x.is_link]
@@ -632,9 +629,7 @@ def test_set_based_metrics_name_the_first_order_without_a_rate(store: Store) -> 
     from custsync.pipeline.fx import FxTable
     from custsync.store.metrics_sql import customer_metrics
 
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     fx = FxTable.from_rates("USD", [])  # without the rates, EUR orders cannot be priced
     missing = pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05")
     with store.engine.connect() as conn, missing:
@@ -675,9 +670,7 @@ def test_set_based_metrics_name_an_order_older_than_the_only_rate(store: Store) 
     from custsync.pipeline.fx import FxTable
     from custsync.store.metrics_sql import customer_metrics
 
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     late = FxRate("EUR", "USD", datetime(2026, 1, 6).date(), Decimal("1.10"))
     fx = FxTable.from_rates("USD", [late])  # the EUR order of 2026-01-05 is older
     missing = pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05")
@@ -688,9 +681,7 @@ def test_set_based_metrics_name_an_order_older_than_the_only_rate(store: Store) 
 def test_new_rates_reprice_every_customer_without_touching_identities(store: Store) -> None:
     from custsync.curation import set_rates
 
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     groups = _groups(store)
     new = FxRate("EUR", "USD", datetime(2020, 1, 1).date(), Decimal("2.00"))
     assert set_rates(store, [new], base_currency="USD", now=NOW) == 1
@@ -709,9 +700,7 @@ def test_a_new_rate_rewrites_only_the_customers_it_reprices(store: Store) -> Non
 
     from custsync.curation import set_rates
 
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     later = NOW + timedelta(days=1)
     c, t = schema.customers, schema.customer_totals
     with store.engine.connect() as conn:
@@ -743,9 +732,7 @@ def test_a_refresh_rewrites_only_the_customers_whose_money_moved(store: Store) -
     from custsync.store.metrics_sql import customer_metrics
     from custsync.store.metrics_write import write_metrics
 
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     t = schema.customer_totals
     with store.engine.connect() as conn:
         in_euros = set(conn.scalars(select(t.c.customer_id).where(t.c.currency == "EUR")))
@@ -798,9 +785,7 @@ def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: 
     """Scores ask for the states of the values two buyers share; a sync reads them with the
     pairs' other states, not one query per value as scores ask (a round trip each on
     PostgreSQL, hundreds per sync of a large store)."""
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     later = NOW + timedelta(hours=1)
     new = [_order(8, "shop", "1003", "Ann Lee", phone="2065550199", day=8)]
     touched = _ingest(store, new, later)
@@ -823,9 +808,7 @@ def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: 
 
 def test_profiled_buyers_are_counted_only_as_far_as_asked(store: Store) -> None:
     """A sync needs the count of profiled buyers only up to where its state stops growing."""
-    _rates(store)
-    _ingest(store, _people(), NOW)
-    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    _resolved_people(store)
     b = schema.buyers
     with store.engine.connect() as conn:
         held = len(conn.execute(select(b.c.buyer_key).where(b.c.profile.is_not(None))).all())
