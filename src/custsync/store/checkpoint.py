@@ -86,7 +86,10 @@ def checkpoint(path: str) -> tuple[int, int] | None:
     try:
         _, pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     except sqlite3.Error as exc:
-        log.warning("checkpoint_failed", reason=str(exc))
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_BUSY":  # another connection is
+            log.debug("checkpoint_busy")  # checkpointing or holds the file: it copies the rest
+        else:
+            log.warning("checkpoint_failed", reason=str(exc))
         return None
     finally:
         conn.close()

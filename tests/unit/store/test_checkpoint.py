@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from custsync.store import db
 from custsync.store.checkpoint import CHECKPOINTS, checkpoint
@@ -94,6 +95,23 @@ def test_a_disposed_store_has_everything_in_its_file(tmp_path: Path) -> None:
     store.dispose()
     assert not (tmp_path / "s.db-wal").exists()
     assert _in_file(path) == 10_000
+
+
+def test_a_file_held_by_another_connection_is_left_for_later_without_a_warning(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x BLOB)")
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with capture_logs() as logs:
+            assert checkpoint(str(path)) is None
+    finally:
+        holder.close()
+    assert [(x["event"], x["log_level"]) for x in logs] == [("checkpoint_busy", "debug")]
 
 
 def test_checkpointing_a_file_that_is_gone_creates_nothing(tmp_path: Path) -> None:
