@@ -69,12 +69,12 @@ def snapshot(store: Store) -> Snapshot:
     """The synced events, and the customers as groups of buyers with their figures.
 
     Customer ids depend on history (an id is kept stable as buyers arrive), so customers are
-    compared by the buyers they hold, not by id."""
+    compared by the buyers they hold, not by id (nor by the id an order names)."""
     tables = schema.metadata.tables
     found: Snapshot = {}
     with store.engine.connect() as conn:
         for name in EVENT_TABLES:
-            columns = [c for c in tables[name].c if c.name != "ingested_at"]
+            columns = [c for c in tables[name].c if c.name not in ("ingested_at", "customer_id")]
             found[name] = sorted(tuple(row) for row in conn.execute(select(*columns)))
         b, c = schema.buyers, schema.customers
         members: dict[str, list[tuple[str, str]]] = {}

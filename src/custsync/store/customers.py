@@ -12,12 +12,14 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Subquery,
+    bindparam,
     delete,
     func,
     insert,
     select,
     true,
     union,
+    update,
 )
 
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
@@ -168,9 +170,25 @@ def write_customers(
     buyer_rows = [_buyer_row(r, x, now) for r in records for x in r.buyers]
     for batch in chunks(buyer_rows, 2000):
         conn.execute(insert(b), batch)
+    _name_orders_customer(conn, buyer_rows)
     totals = [_total_row(r.customer_id, total) for r in records for total in r.totals]
     for batch in chunks(totals, 2000):
         conn.execute(insert(t), batch)
+
+
+def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]) -> None:
+    """Each buyer's orders name its customer (``orders.customer_id``, which the metrics of
+    the whole store group by); only the orders naming another one are written."""
+    o = schema.orders
+    stale = o.c.customer_id.is_distinct_from(bindparam("owner"))
+    mine = (o.c.account_id == bindparam("account"), o.c.buyer_key == bindparam("key"))
+    named = update(o).where(*mine, stale).values(customer_id=bindparam("owner"))
+    params = [
+        {"account": r["account_id"], "key": r["buyer_key"], "owner": r["customer_id"]}
+        for r in buyer_rows
+    ]
+    for batch in chunks(params, 2000):
+        conn.execute(named, batch)
 
 
 def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from custsync.records import (
     StreamName,
 )
 from custsync.store import schema
+from custsync.store.customers import customer_ids_of
 from custsync.store.db import Store
 from custsync.store.leases import Lease, extend_lease
 from custsync.store.refs import pair_filters
@@ -115,7 +116,7 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def _order_row(order: Order, now: datetime) -> dict[str, Any]:
+def _order_row(order: Order, now: datetime, customer_id: str | None) -> dict[str, Any]:
     buyer = order.buyer
     return {
         "account_id": order.account_id,
@@ -134,6 +135,7 @@ def _order_row(order: Order, now: datetime) -> dict[str, Any]:
         "source": order.source,
         "source_hash": source_hash(order.source or repr(order)),
         "ingested_at": now,
+        "customer_id": customer_id,
     }
 
 
@@ -149,13 +151,17 @@ def _write_orders(
         return
     existing = _existing(conn, schema.orders, ("order_id",), list(latest))
     stored_keys = _stored_keys(conn, [k for k in latest if k in existing])
+    # a new or changed order names its buyer's customer (``write_customers`` keeps it so)
+    keyed = [(o.account_id, o.buyer_key) for o in latest.values() if o.buyer_key is not None]
+    owners = customer_ids_of(conn, keyed)
     fresh: list[Order] = []
     new_rows: list[dict[str, Any]] = []
     for order_key, order in latest.items():
-        row = _order_row(order, now)
+        buyer = order.buyer_key
+        owner = None if buyer is None else owners.get((order.account_id, buyer))
+        row = _order_row(order, now, owner)
         known = existing.get(order_key)
         stored_key = stored_keys.get(order_key)
-        buyer = order.buyer_key
         if known is None:
             counts.inserted += 1
             new_rows.append(row)
@@ -186,7 +192,12 @@ def _write_orders(
 
 
 _BUYER_COLUMNS = frozenset(
-    {"buyer_key", "is_weak_key", *(f"buyer_{name}" for name in schema.BUYER_FIELDS)}
+    {
+        "buyer_key",
+        "is_weak_key",
+        *(f"buyer_{name}" for name in schema.BUYER_FIELDS),
+        "customer_id",  # the buyer's: it stays with the buyer kept
+    }
 )
 
 

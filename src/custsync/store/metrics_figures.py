@@ -115,33 +115,34 @@ def moment(value: Any) -> datetime:
 def single_figures(
     row: tuple[Any, ...], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
 ) -> Figures:
-    """The figures of a customer whose orders are one row of the kept-orders query (one
-    buyer, one currency, one rate period): most customers."""
-    account, _, currency, period, orders, units, cents, off, first, last = row
+    """The figures of a customer whose orders are one row of the totals query (one currency,
+    one rate period, some orders not cancelled): most customers."""
+    _, currency, period, orders, units, cents, off, _, first, last, accounts = row
     spent, discount = cents, off
     if currency != base:
         rate = prices.rates[(currency, period)]
         spent, discount = prices.whole(cents * rate), prices.whole(off * rate)
     returned, negative, codes = events
     stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
-    return stored, ((currency, orders, cents, off),), (account,), first, last
+    return stored, ((currency, orders, cents, off),), _accounts(accounts), first, last
 
 
 def merged_figures(
     rows: list[tuple[Any, ...]], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
 ) -> Figures:
-    """The figures of a customer with several rows (buyers, currencies, rate periods, or
-    cancelled orders, whose rows carry no counts). Money in other currencies is summed in
-    cents × scale (the base currency's at a rate of one) and rounded once; a customer with
-    orders in the base currency only (most) needs no scaling at all."""
+    """The figures of a customer with several rows (currencies, rate periods) or with only
+    cancelled orders (a row without orders gives times and seller accounts only). Money in
+    other currencies is summed in cents × scale (the base currency's at a rate of one) and
+    rounded once; a customer with orders in the base currency only (most) needs no scaling
+    at all."""
     orders = units = cents_in_base = off_in_base = scaled = scaled_off = 0
     first, last = rows[0][8], rows[0][9]
     accounts: set[str] = set()
     totals: dict[str, list[int]] = {}  # currency → orders, cents, discount cents
-    for account, _, currency, period, count, pieces, cents, off, since, until in rows:
-        accounts.add(account)
+    for _, currency, period, count, pieces, cents, off, _, since, until, held in rows:
+        accounts.update(held.split(","))
         first, last = min(first, since), max(last, until)
-        if count is None:
+        if not count:
             continue
         orders += count
         units += pieces
@@ -166,8 +167,12 @@ def merged_figures(
     returned, negative, codes = events
     stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
     money_by = tuple((currency, *found) for currency, found in sorted(totals.items()))
-    held = tuple(accounts) if len(accounts) == 1 else tuple(sorted(accounts))
-    return stored, cast(tuple[Total, ...], money_by), held, first, last
+    return stored, cast(tuple[Total, ...], money_by), tuple(sorted(accounts)), first, last
+
+
+def _accounts(joined: str) -> tuple[str, ...]:
+    """Seller accounts as the totals query joins them (``,``: account ids have none), sorted."""
+    return tuple(sorted(joined.split(","))) if "," in joined else (joined,)
 
 
 def _codes(codes: set[str] | None) -> tuple[int, str]:

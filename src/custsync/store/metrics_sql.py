@@ -1,21 +1,19 @@
 """Customer metrics computed set-based in SQL: the same numbers as ``pipeline.metrics``.
 
-Orders not cancelled are summed per buyer, currency and rate period in integer cents, straight
-from the covering index ``ix_orders_buyer_totals`` (the wide order rows are never read);
-cancelled orders give only first and last times and seller accounts, from a second pass over
-the same index. The buyers' rows are gathered per customer in one pass, then each customer
-gets its figures as stored (``metrics_figures``). Returned units, negative feedback and promo
-codes come from one small query each, joined to their buyer through the order (the order
-lines with a code read from their covering index ``ix_order_lines_promo``). Converting to the
-base currency multiplies each period's cents by its rate in exact integer arithmetic, so the
-result equals summing order by order. A missing rate raises the same error ``FxTable`` does,
-naming the currency and the first date without one.
+Every order names its buyer's customer (``orders.customer_id``), so one pass over the
+covering index ``ix_orders_customer_totals`` sums the orders per customer, currency and rate
+period in integer cents, in the index's order (the wide order rows are never read, nothing
+is sorted): orders not cancelled give counts and money, all orders the first and last times
+and the seller accounts. Each customer then gets its figures as stored (``metrics_figures``).
+Returned units, negative feedback and promo codes come from one small query each, through
+the customer their order names (the order lines with a code read from their covering index
+``ix_order_lines_promo``). Converting to the base currency multiplies each period's cents by
+its rate in exact integer arithmetic, so the result equals summing order by order. A missing
+rate raises the same error ``FxTable`` does, naming the currency and the first date without
+one.
 
-The loops here run once per buyer row and once per customer of the whole store, so they stay
-on plain tuples, lists and dicts, and rows are read as the driver returns them. Reading in a
-second thread does not pay on SQLite: its driver takes the interpreter lock back for every
-row, so two readers in one process slow each other down (measured: 1.8 s for the two main
-reads one after the other at 1M orders, 2.3 s side by side).
+The loops here run once per row and once per customer of the whole store, so they stay on
+plain tuples, lists and dicts, and rows are read as the driver returns them.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    distinct,
     func,
     literal,
     literal_column,
@@ -58,44 +57,26 @@ from custsync.store.refs import all_rows
 from custsync.store.types import UtcDateTime
 
 CANCELLED = OrderStatus.CANCELLED.value
-_CustomerOf = dict[tuple[str, str | None], str]  # (account, buyer key) → customer
 _ONE_PERIOD: ColumnClause[Any] = literal_column("0")  # every order in the same rate period
 _Events = tuple[dict[str, int], dict[str, int], dict[str, set[str]]]  # returned, negative, codes
 
 
-# A buyer's row of the kept-orders query: account, buyer key, currency, rate period, orders,
-# units, cents, discount cents, first and last time (as the driver returns them: text on
-# SQLite, datetimes on PostgreSQL); a cancelled row has only account, key and times. Most
-# customers have exactly one kept row and nothing else, so a customer's row is kept as it is
-# until a second one comes; then its rows are gathered in a list.
+# A row of the totals query: customer, currency, rate period, orders not cancelled, their
+# units, cents and discount cents and first time, then the first and last time of all the
+# orders and their seller accounts joined by "," (times as the driver returns them: text on
+# SQLite, datetimes on PostgreSQL). Most customers have exactly one row, so a customer's row
+# is kept as it is until a second one comes; then its rows are gathered in a list.
 _Row = tuple[Any, ...]
-_BuyersAndEvents = tuple[_CustomerOf, Sequence[_Row], _Events]  # buyers, cancelled rows, events
 
 
 def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
     """Figures of every customer with orders."""
     rates = fx.schedule()
     with collector_paused():
-        kept = plain_rows(conn, _kept_query(rates))
-        customer_of, cancelled, events = _buyers_and_events(conn)
-        found = _kept_rows(kept, customer_of, fx, rates)
-        _add_cancelled(found, cancelled, customer_of)
-        figures = _figures(found, events, fx.base_currency, Prices(rates))
+        rows = plain_rows(conn, _totals_query(conn.dialect.name, rates))
+        found = _per_customer(rows, fx, rates)
+        figures = _figures(found, _events(conn), fx.base_currency, Prices(rates))
         return Computed(figures, fx.base_currency)
-
-
-def _buyers_and_events(conn: Connection) -> _BuyersAndEvents:
-    """Which customer each buyer belongs to, the rows of the cancelled orders, the events."""
-    b, o = schema.buyers, schema.orders
-    buyers = select(b.c.account_id, b.c.buyer_key, b.c.customer_id)
-    customer_of = {(account, key): cid for account, key, cid in plain_rows(conn, buyers)}
-    moment = type_coerce(o.c.purchased_at, String)
-    cancelled = (
-        select(o.c.account_id, o.c.buyer_key, func.min(moment), func.max(moment))
-        .where(o.c.buyer_key.is_not(None), o.c.status == CANCELLED)
-        .group_by(o.c.account_id, o.c.buyer_key)
-    )
-    return customer_of, plain_rows(conn, cancelled), _events(conn, customer_of)
 
 
 def _figures(
@@ -105,8 +86,10 @@ def _figures(
     figures = {}
     for cid, held in found.items():
         own = (returned.get(cid, 0), negative.get(cid, 0), codes.get(cid))
-        if isinstance(held, list):
-            figures[cid] = merged_figures(held, base, prices, own)
+        if isinstance(held, list) or not held[3]:
+            figures[cid] = merged_figures(
+                held if isinstance(held, list) else [held], base, prices, own
+            )
         else:
             figures[cid] = single_figures(held, base, prices, own)
     return figures
@@ -119,27 +102,36 @@ def plain_rows(conn: Connection, query: Any) -> Sequence[tuple[Any, ...]]:
     return all_rows(conn.execute(query))
 
 
-def _kept_query(rates: Rates) -> Any:
-    """Per buyer, currency and rate period of the orders not cancelled: orders, units, cents,
-    discount cents and the first and last time, as stored."""
+def _totals_query(dialect: str, rates: Rates) -> Any:
+    """Per customer, currency and rate period (``_Row``)."""
     o = schema.orders
+    kept = o.c.status != CANCELLED
     moment = type_coerce(o.c.purchased_at, String)
     period = _period(rates)
-    grouped = [o.c.account_id, o.c.buyer_key, o.c.currency]
+    grouped = [o.c.customer_id, o.c.currency]
     return (
         select(
             *grouped,
             period,
-            func.count(),
-            func.sum(o.c.units),
-            _cents(o.c.total),
-            _cents(o.c.discount),
+            func.sum(case((kept, 1), else_=0)),
+            func.sum(case((kept, o.c.units), else_=0)),
+            _cents(case((kept, o.c.total), else_=0)),
+            _cents(case((kept, o.c.discount), else_=0)),
+            func.min(case((kept, moment))),
             func.min(moment),
             func.max(moment),
+            _joined(o.c.account_id, dialect),
         )
-        .where(o.c.buyer_key.is_not(None), o.c.status != CANCELLED)
+        .where(o.c.customer_id.is_not(None))
         .group_by(*grouped, *([] if period is _ONE_PERIOD else [period]))
     )
+
+
+def _joined(column: Any, dialect: str) -> Any:
+    """The distinct values of ``column`` in a group, joined by ``,``."""
+    if dialect == "postgresql":
+        return func.string_agg(distinct(column), literal_column("','"))
+    return func.group_concat(distinct(column))
 
 
 def _cents(column: Any) -> Any:
@@ -166,21 +158,17 @@ def _period(rates: Rates) -> Any:
     return case(*whens, else_=0).label("period") if whens else _ONE_PERIOD
 
 
-def _kept_rows(
-    rows: Iterable[_Row], customer_of: _CustomerOf, fx: FxTable, rates: Rates
-) -> dict[str, _Row | list[_Row]]:
-    """The kept rows per customer; raises when an order has no rate to the base currency."""
+def _per_customer(rows: Iterable[_Row], fx: FxTable, rates: Rates) -> dict[str, _Row | list[_Row]]:
+    """The rows per customer; raises when an order has no rate to the base currency."""
     base = fx.base_currency
     found: dict[str, _Row | list[_Row]] = {}
     earliest: dict[tuple[str, int], Any] = {}  # first order per currency and rate period
     for row in rows:
-        cid = customer_of.get((row[0], row[1]))
-        if cid is None:
-            continue
-        if row[2] != base:
-            seen = earliest.get((row[2], row[3]))
-            if seen is None or row[8] < seen:
-                earliest[(row[2], row[3])] = row[8]
+        if row[1] != base and row[3]:
+            seen = earliest.get((row[1], row[2]))
+            if seen is None or row[7] < seen:
+                earliest[(row[1], row[2])] = row[7]
+        cid = row[0]
         held = found.get(cid)
         if held is None:
             found[cid] = row
@@ -202,44 +190,26 @@ def _check_rate(currency: str, period: int, first: Any, fx: FxTable, rates: Rate
         fx.convert(Decimal(1), currency, day)
 
 
-def _add_cancelled(
-    found: dict[str, _Row | list[_Row]], rows: Iterable[_Row], customer_of: _CustomerOf
-) -> None:
-    """The cancelled orders' rows (first and last times, seller accounts) with the kept."""
-    for account, key, first, last in rows:
-        cid = customer_of.get((account, key))
-        if cid is None:
-            continue
-        row = (account, key, None, None, None, None, None, None, first, last)
-        held = found.get(cid)
-        if held is None:
-            found[cid] = [row]
-        elif isinstance(held, list):
-            held.append(row)
-        else:
-            found[cid] = [held, row]
-
-
-def _events(conn: Connection, customer_of: _CustomerOf) -> _Events:
-    """Returned units, negative feedbacks and promo codes per customer. Each event's order
-    gives its buyer, ``customer_of`` the customer; the events are read as they are (no
-    grouping in SQL, which would make SQLite walk every order instead)."""
+def _events(conn: Connection) -> _Events:
+    """Returned units, negative feedbacks and promo codes per customer, through the customer
+    each event's order names; the events are read as they are (no grouping in SQL, which
+    would make SQLite walk every order instead)."""
     o, r, f = schema.orders, schema.returns, schema.feedback
     returned: dict[str, int] = {}
     on_order = (r.c.account_id == o.c.account_id) & (r.c.order_id == o.c.order_id)
-    q = select(o.c.account_id, o.c.buyer_key, r.c.qty).select_from(r.join(o, on_order))
-    for account, key, qty in plain_rows(conn, q):
-        if (cid := customer_of.get((account, key))) is not None:
+    q = select(o.c.customer_id, r.c.qty).select_from(r.join(o, on_order))
+    for cid, qty in plain_rows(conn, q):
+        if cid is not None:
             returned[cid] = returned.get(cid, 0) + qty
     negative: dict[str, int] = {}
     on_feedback = (f.c.account_id == o.c.account_id) & (f.c.order_id == o.c.order_id)
-    q = select(o.c.account_id, o.c.buyer_key).select_from(f.join(o, on_feedback))
-    for account, key in plain_rows(conn, q.where(f.c.rating <= 2)):
-        if (cid := customer_of.get((account, key))) is not None:
+    q = select(o.c.customer_id).select_from(f.join(o, on_feedback))
+    for (cid,) in plain_rows(conn, q.where(f.c.rating <= 2)):
+        if cid is not None:
             negative[cid] = negative.get(cid, 0) + 1
     codes: dict[str, set[str]] = {}
-    for account, key, joined in _codes(conn):
-        if (cid := customer_of.get((account, key))) is not None:
+    for cid, joined in _codes(conn):
+        if cid is not None:
             held = codes.get(cid)
             if held is None:
                 codes[cid] = set(joined.split(";"))
@@ -249,16 +219,17 @@ def _events(conn: Connection, customer_of: _CustomerOf) -> _Events:
 
 
 def _codes(conn: Connection) -> list[tuple[Any, ...]]:
-    """(account, buyer, codes) of the order lines with a promo code and of the promo uses,
-    on orders not cancelled; a line's codes are joined by ``;``."""
+    """(customer, codes) of the order lines with a promo code and of the promo uses, on
+    orders not cancelled; a line's codes are joined by ``;``. The customer is tested in
+    Python: a test in SQL would lead SQLite to walk the orders of every customer instead."""
     o, lines, uses = schema.orders, schema.order_lines, schema.promo_uses
     kept = o.c.status != CANCELLED
     on_line = (lines.c.account_id == o.c.account_id) & (lines.c.order_id == o.c.order_id)
     q = (
-        select(o.c.account_id, o.c.buyer_key, lines.c.promo_codes)
+        select(o.c.customer_id, lines.c.promo_codes)
         .select_from(lines.join(o, on_line))
         .where(kept, lines.c.promo_codes != "")
     )
     on_use = (uses.c.account_id == o.c.account_id) & (uses.c.order_id == o.c.order_id)
-    used = select(o.c.account_id, o.c.buyer_key, uses.c.code).select_from(uses.join(o, on_use))
+    used = select(o.c.customer_id, uses.c.code).select_from(uses.join(o, on_use))
     return [*plain_rows(conn, q), *plain_rows(conn, used.where(kept))]

@@ -34,6 +34,11 @@ KEY = String(255)
 BUYER_TOTALS = (
     "account_id", "buyer_key", "currency", "purchased_at", "status", "total", "discount", "units"
 )  # fmt: skip
+# the same sums after the customer (``ix_orders_customer_totals``): a whole-store metrics run
+# groups them per customer in the index's order, without a join to the buyers
+CUSTOMER_TOTALS = (
+    "customer_id", "currency", "purchased_at", "status", "total", "discount", "units", "account_id"
+)  # fmt: skip
 HAS_PROMO = text("promo_codes <> ''")  # order lines are read for their promo codes only
 PROFILED = text("profile IS NOT NULL")
 
@@ -122,8 +127,11 @@ orders = Table(
     Column("source", Text, nullable=False),
     Column("source_hash", String(64), nullable=False),
     Column("ingested_at", UtcDateTime, nullable=False),
-    # covers the metrics sums, so they never read the wide rows
+    # the customer of the order's buyer, as ``buyers`` has it (none before it is resolved)
+    Column("customer_id", ID),
+    # cover the metrics sums, so they never read the wide rows
     Index("ix_orders_buyer_totals", *BUYER_TOTALS),
+    Index("ix_orders_customer_totals", *CUSTOMER_TOTALS),
     Index("ix_orders_ingested_at", "ingested_at"),
 )
 
