@@ -161,6 +161,7 @@ def write_customers(
     for chunk in chunks(ids):
         conn.execute(delete(c).where(one_of(c.c.customer_id, chunk)))
         conn.execute(delete(t).where(one_of(t.c.customer_id, chunk)))
+    held = customer_ids_of(conn, refs)  # whose orders name that customer already
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         conn.execute(delete(b).where(where))
     rows = [_customer_row(r, now) for r in records]
@@ -170,15 +171,20 @@ def write_customers(
     buyer_rows = [_buyer_row(r, x, now) for r in records for x in r.buyers]
     for batch in chunks(buyer_rows, 2000):
         conn.execute(insert(b), batch)
-    _name_orders_customer(conn, buyer_rows)
+    moved = [
+        r for r in buyer_rows if held.get((r["account_id"], r["buyer_key"])) != r["customer_id"]
+    ]
+    _name_orders_customer(conn, moved)
     totals = [_total_row(r.customer_id, total) for r in records for total in r.totals]
     for batch in chunks(totals, 2000):
         conn.execute(insert(t), batch)
 
 
 def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]) -> None:
-    """Each buyer's orders name its customer (``orders.customer_id``, which the metrics of
-    the whole store group by); only the orders naming another one are written."""
+    """The orders of these buyers, new or moved to another customer, name their customer
+    (``orders.customer_id``, which the metrics of the whole store group by); the orders of
+    a buyer that stays where it was name it already. Only the orders naming another one are
+    written: an order row is wide (it keeps its source), and rewriting one costs."""
     o = schema.orders
     stale = o.c.customer_id.is_distinct_from(bindparam("owner"))
     mine = (o.c.account_id == bindparam("account"), o.c.buyer_key == bindparam("key"))
