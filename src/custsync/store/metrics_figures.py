@@ -37,6 +37,8 @@ Total = tuple[str, int, int, int]  # currency, orders, cents, discount cents
 # accounts and its first and last order times, as the driver returns them. A plain tuple:
 # the refresh builds one per customer of the store.
 Figures = tuple[tuple[Any, ...], tuple[Total, ...], tuple[str, ...], Any, Any]
+Events = tuple[int, int, set[str] | None]  # a customer's returned units, negative feedbacks, codes
+NO_EVENTS: Events = (0, 0, None)
 
 
 class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
@@ -112,23 +114,22 @@ def moment(value: Any) -> datetime:
     return as_utc(found)
 
 
-def single_figures(
-    row: tuple[Any, ...], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
-) -> Figures:
+def single_figures(row: tuple[Any, ...], base: str, prices: Prices, events: Events) -> Figures:
     """The figures of a customer whose orders are one row of the totals query (one currency,
     one rate period, some orders not cancelled): most customers."""
     _, currency, period, orders, units, cents, off, _, first, last, accounts = row
     spent, discount = cents, off
     if currency != base:
         rate = prices.rates[(currency, period)]
-        spent, discount = prices.whole(cents * rate), prices.whole(off * rate)
+        spent = prices.whole(cents * rate)
+        discount = prices.whole(off * rate) if off else 0
     returned, negative, codes = events
     stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
     return stored, ((currency, orders, cents, off),), _accounts(accounts), first, last
 
 
 def merged_figures(
-    rows: list[tuple[Any, ...]], base: str, prices: Prices, events: tuple[int, int, set[str] | None]
+    rows: list[tuple[Any, ...]], base: str, prices: Prices, events: Events
 ) -> Figures:
     """The figures of a customer with several rows (currencies, rate periods) or with only
     cancelled orders (a row without orders gives times and seller accounts only). Money in
@@ -173,6 +174,14 @@ def merged_figures(
 def _accounts(joined: str) -> tuple[str, ...]:
     """Seller accounts as the totals query joins them (``,``: account ids have none), sorted."""
     return tuple(sorted(joined.split(","))) if "," in joined else (joined,)
+
+
+def with_events(figures: Figures, events: Events) -> Figures:
+    """``figures`` with these returned units, negative feedbacks and promo codes."""
+    stored, money_by, accounts, first, last = figures
+    returned, negative, codes = events
+    own = (*stored[:4], *_codes(codes), negative, returned)
+    return own, money_by, accounts, first, last
 
 
 def _codes(codes: set[str] | None) -> tuple[int, str]:

@@ -45,6 +45,7 @@ from custsync.pipeline.fx import FxTable
 from custsync.records import OrderStatus
 from custsync.store import schema
 from custsync.store.metrics_figures import (
+    NO_EVENTS,
     Computed,
     Figures,
     Prices,
@@ -52,6 +53,7 @@ from custsync.store.metrics_figures import (
     merged_figures,
     moment,
     single_figures,
+    with_events,
 )
 from custsync.store.refs import all_rows
 from custsync.store.types import UtcDateTime
@@ -75,24 +77,34 @@ def customer_metrics(conn: Connection, fx: FxTable) -> Computed:
     with collector_paused():
         rows = plain_rows(conn, _totals_query(conn.dialect.name, rates))
         found = _per_customer(rows, fx, rates)
-        figures = _figures(found, _events(conn), fx.base_currency, Prices(rates))
+        figures = _figures(found, fx.base_currency, Prices(rates))
+        _with_events(figures, _events(conn))
         return Computed(figures, fx.base_currency)
 
 
-def _figures(
-    found: dict[str, _Row | list[_Row]], events: _Events, base: str, prices: Prices
-) -> dict[str, Figures]:
-    returned, negative, codes = events
+def _figures(found: dict[str, _Row | list[_Row]], base: str, prices: Prices) -> dict[str, Figures]:
+    """Every customer's figures, before returns, feedback and promo codes (``_with_events``:
+    most customers have none)."""
     figures = {}
     for cid, held in found.items():
-        own = (returned.get(cid, 0), negative.get(cid, 0), codes.get(cid))
-        if isinstance(held, list) or not held[3]:
-            figures[cid] = merged_figures(
-                held if isinstance(held, list) else [held], base, prices, own
-            )
-        else:
-            figures[cid] = single_figures(held, base, prices, own)
+        if isinstance(held, list):
+            figures[cid] = merged_figures(held, base, prices, NO_EVENTS)
+        elif held[3]:
+            figures[cid] = single_figures(held, base, prices, NO_EVENTS)
+        else:  # cancelled orders only
+            figures[cid] = merged_figures([held], base, prices, NO_EVENTS)
     return figures
+
+
+def _with_events(figures: dict[str, Figures], events: _Events) -> None:
+    """The returned units, negative feedbacks and promo codes into the figures of the
+    customers that have some."""
+    returned, negative, codes = events
+    for cid in returned.keys() | negative.keys() | codes.keys():
+        held = figures.get(cid)
+        if held is not None:
+            own = (returned.get(cid, 0), negative.get(cid, 0), codes.get(cid))
+            figures[cid] = with_events(held, own)
 
 
 def plain_rows(conn: Connection, query: Any) -> Sequence[tuple[Any, ...]]:
