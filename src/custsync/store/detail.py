@@ -181,11 +181,10 @@ def _accounts(conn: Connection, ids: set[str]) -> tuple[AccountInfo, ...]:
 
 
 def _orders(conn: Connection, customer_id: str) -> tuple[tuple[OrderDetail, ...], Alternates]:
-    o, b = schema.orders, schema.buyers
+    o = schema.orders
     query = (
         select(o)
-        .join(b, (b.c.account_id == o.c.account_id) & (b.c.buyer_key == o.c.buyer_key))
-        .where(b.c.customer_id == customer_id)
+        .where(o.c.customer_id == customer_id)
         .order_by(o.c.purchased_at, o.c.account_id, o.c.order_id)
     )
     rows = conn.execute(query).mappings().all()
