@@ -1,7 +1,8 @@
 """Identity and metrics at scale: a full rebuild of a 1M-order world, incremental syncs of
 1,000 new orders each into it (``--batches``, one after the other: a batch costs more when a
 common name or place crosses a power of two and its weight moves), the metrics
-aggregation against DuckDB on the same rows, and repricing every customer after a new rate.
+aggregation against DuckDB on the same rows (in this process, then in a new one, as ``custsync
+fx set`` computes them), and repricing every customer after a new rate.
 
 The world's Amazon orders (the world's Shopify and eBay orders have no connector yet and are
 left out) are rendered in the Orders API shape and mapped by the Amazon connector (no server:
@@ -33,12 +34,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import resource
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -397,21 +400,45 @@ def _count(store: Store, table: str) -> int:
 
 
 def compare_metrics(store: Store, tmp: Path) -> None:
+    """The metrics of every customer against DuckDB's same aggregation, in this process
+    (whose heap the rebuild has left in pieces), then both again in a new process, as
+    ``custsync fx set`` computes them."""
+    db = "SQLite" if store.engine.dialect.name == "sqlite" else "PostgreSQL"
+    ours, duck, customers = metrics_against_duckdb(store, tmp, show=True)
+    print(f"{f'metrics set-based in {db} ({customers} customers)':<48} {ours:8.2f} s")
+    print(f"{'same aggregation in DuckDB (in memory)':<48} {duck:8.2f} s")
+    print(f"{f'ratio {db} / DuckDB':<48} {ours / duck:8.2f}")
+    print(f"{'peak memory of the process':<48} {peak_mb():8.0f} MB")
+    url = store.engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        ours, duck, _ = pool.submit(_fresh_metrics, url, tmp).result()
+    print(f"{f'the same in a new process: {db} / DuckDB':<48} {ours:8.2f} s {duck:5.2f} s")
+    print(f"{f'ratio {db} / DuckDB in a new process':<48} {ours / duck:8.2f}")
+
+
+def _fresh_metrics(url: str, tmp: Path) -> tuple[float, float, int]:
+    store = open_store(url)
+    try:
+        return metrics_against_duckdb(store, tmp, show=False)
+    finally:
+        store.dispose()
+
+
+def metrics_against_duckdb(store: Store, tmp: Path, *, show: bool) -> tuple[float, float, int]:
+    """Seconds for the metrics of every customer (a second run: the first warms the store's
+    cache, as DuckDB's rows are in memory), seconds for DuckDB's, and the customers."""
     fx = FxTable.from_rates("USD", load_fx_rates(store))
     db = "SQLite" if store.engine.dialect.name == "sqlite" else "PostgreSQL"
     with store.engine.connect() as conn:
         started = time.perf_counter()
-        customer_metrics(conn, fx)  # DuckDB's rows are in memory: warm the store's cache too
-        cold = time.perf_counter() - started
-        print(f"{f'metrics set-based in {db}, first run (cache)':<48} {cold:8.2f} s")
+        customer_metrics(conn, fx)
+        if show:
+            cold = time.perf_counter() - started
+            print(f"{f'metrics set-based in {db}, first run (cache)':<48} {cold:8.2f} s")
         started = time.perf_counter()
         computed = customer_metrics(conn, fx)
         ours = time.perf_counter() - started
-    duck = duckdb_metrics(store, tmp, fx)
-    print(f"{f'metrics set-based in {db} ({len(computed)} customers)':<48} {ours:8.2f} s")
-    print(f"{'same aggregation in DuckDB (in memory)':<48} {duck:8.2f} s")
-    print(f"{f'ratio {db} / DuckDB':<48} {ours / duck:8.2f}")
-    print(f"{'peak memory of the process':<48} {peak_mb():8.0f} MB")
+    return ours, duckdb_metrics(store, tmp, fx), len(computed)
 
 
 def duckdb_metrics(store: Store, tmp: Path, fx: FxTable) -> float:
