@@ -13,7 +13,10 @@ rate raises the same error ``FxTable`` does, naming the currency and the first d
 one.
 
 The loops here run once per row and once per customer of the whole store, so they stay on
-plain tuples, lists and dicts, and rows are read as the driver returns them.
+plain tuples, lists and dicts, and rows are read as the driver returns them. Reading half the
+customers in a second thread does not pay on SQLite: its driver takes the interpreter lock
+back for every row (measured at 1M orders: totals and promo codes 2.0 s one after the other,
+2.2–2.4 s side by side).
 """
 
 from __future__ import annotations
