@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from custsync.errors import StoreError
+from custsync.store import checkpoint
 from custsync.store.checkpoint import CHECKPOINTS
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -74,11 +75,6 @@ class Store:
 # small stores never use it.
 SQLITE_CACHE_KIB = 128 * 1024
 
-# What the write-ahead log may keep of its size once it restarts (in bytes): SQLite reuses
-# the file from its beginning rather than shrink it, so a full rebuild of a million orders
-# (a 2.7 GB log) would otherwise leave the log that large on disk for good.
-SQLITE_LOG_KEEP_BYTES = 64 * 1024 * 1024
-
 
 def open_store(url: str) -> Store:
     """Connect (lazily) to ``url``: ``sqlite:///file.db`` or ``postgresql+psycopg://...``."""
@@ -100,7 +96,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint.py
-    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_LOG_KEEP_BYTES}")
+    cursor.execute(f"PRAGMA journal_size_limit={checkpoint.LOG_KEEP_BYTES}")
     cursor.close()
     # SQLite's lower() folds ASCII only; searches use this one so "élodie" finds "ÉLODIE".
     dbapi_conn.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)

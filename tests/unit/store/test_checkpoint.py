@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from structlog.testing import capture_logs
 
-from custsync.store import db
+from custsync.store import checkpoint as checkpoint_module
 from custsync.store.checkpoint import CHECKPOINTS, checkpoint
 from custsync.store.db import open_store
 
@@ -62,10 +62,12 @@ def test_a_large_commit_leaves_the_copying_to_the_checkpoint(
     store.dispose()
 
 
-def test_the_log_of_a_large_transaction_shrinks_back_once_copied(
+def test_the_log_of_a_large_transaction_is_cut_once_copied(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db, "SQLITE_LOG_KEEP_BYTES", 1024 * 1024)
+    """A log larger than the size kept is cut by the checkpoint that copied it all, not by
+    the next writer's commit; while a reader is on it, it is left as it is."""
+    monkeypatch.setattr(checkpoint_module, "LOG_KEEP_BYTES", 1024 * 1024)
     path = tmp_path / "s.db"
     log = tmp_path / "s.db-wal"
     store = open_store(f"sqlite:///{path}")
@@ -73,12 +75,24 @@ def test_the_log_of_a_large_transaction_shrinks_back_once_copied(
         conn.execute(text("CREATE TABLE t (x BLOB)"))
         conn.execute(text(_ROWS))
     assert CHECKPOINTS.wait()
-    assert log.stat().st_size > 4 * 1024 * 1024  # 2,000 pages, copied but not yet reused
-    with store.begin() as conn:  # the log restarts: back to the size kept
-        conn.execute(text("INSERT INTO t VALUES (randomblob(10))"))
-    assert log.stat().st_size <= 1024 * 1024
-    assert CHECKPOINTS.wait()
-    assert _in_file(path) == 2001
+    assert log.stat().st_size == 0
+    assert _in_file(path) == 2000
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute(_ROWS)
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (4000,)  # on the log
+    with capture_logs() as logs:
+        pages, copied = checkpoint(str(path)) or (0, -1)
+    assert pages == copied > 1000
+    assert log.stat().st_size > 4 * 1024 * 1024  # copied, but the reader is on it
+    assert logs == []
+    reader.close()
+    assert checkpoint(str(path)) == (pages, copied)  # the same log, cut this time
+    assert log.stat().st_size == 0
+    assert _in_file(path) == 4000
+    writer.close()
     store.dispose()
 
 
