@@ -38,7 +38,7 @@ Total = tuple[str, int, int, int]  # currency, orders, cents, discount cents
 # the refresh builds one per customer of the store.
 Figures = tuple[tuple[Any, ...], tuple[Total, ...], tuple[str, ...], Any, Any]
 Events = tuple[int, int, set[str] | None]  # a customer's returned units, negative feedbacks, codes
-NO_EVENTS: Events = (0, 0, None)
+_NO_EVENTS = (0, "", 0, 0)  # promo codes used, the codes, negative feedbacks, returned units
 
 
 class Computed(Mapping[str, tuple[Metrics, tuple[CurrencyTotal, ...]]]):
@@ -114,28 +114,26 @@ def moment(value: Any) -> datetime:
     return as_utc(found)
 
 
-def single_figures(row: tuple[Any, ...], base: str, prices: Prices, events: Events) -> Figures:
+def single_figures(row: tuple[Any, ...], base: str, prices: Prices) -> Figures:
     """The figures of a customer whose orders are one row of the totals query (one currency,
-    one rate period, some orders not cancelled): most customers."""
+    one rate period, some orders not cancelled): most customers. Without returns, feedback
+    and promo codes (``with_events``: most customers have none)."""
     _, currency, period, orders, units, cents, off, _, first, last, accounts = row
     spent, discount = cents, off
     if currency != base:
         rate = prices.rates[(currency, period)]
         spent = prices.whole(cents * rate)
         discount = prices.whole(off * rate) if off else 0
-    returned, negative, codes = events
-    stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
+    stored = (orders, units, spent, discount, *_NO_EVENTS)
     return stored, ((currency, orders, cents, off),), _accounts(accounts), first, last
 
 
-def merged_figures(
-    rows: list[tuple[Any, ...]], base: str, prices: Prices, events: Events
-) -> Figures:
+def merged_figures(rows: list[tuple[Any, ...]], base: str, prices: Prices) -> Figures:
     """The figures of a customer with several rows (currencies, rate periods) or with only
     cancelled orders (a row without orders gives times and seller accounts only). Money in
     other currencies is summed in cents × scale (the base currency's at a rate of one) and
     rounded once; a customer with orders in the base currency only (most) needs no scaling
-    at all."""
+    at all. Without returns, feedback and promo codes, as ``single_figures``."""
     orders = units = cents_in_base = off_in_base = scaled = scaled_off = 0
     first, last = rows[0][8], rows[0][9]
     accounts: set[str] = set()
@@ -165,8 +163,7 @@ def merged_figures(
     if scaled or scaled_off:
         spent = prices.whole(cents_in_base * prices.scale + scaled)
         discount = prices.whole(off_in_base * prices.scale + scaled_off)
-    returned, negative, codes = events
-    stored = (orders, units, spent, discount, *_codes(codes), negative, returned)
+    stored = (orders, units, spent, discount, *_NO_EVENTS)
     money_by = tuple((currency, *found) for currency, found in sorted(totals.items()))
     return stored, cast(tuple[Total, ...], money_by), tuple(sorted(accounts)), first, last
 

@@ -48,7 +48,6 @@ from custsync.pipeline.fx import FxTable
 from custsync.records import OrderStatus
 from custsync.store import schema
 from custsync.store.metrics_figures import (
-    NO_EVENTS,
     Computed,
     Figures,
     Prices,
@@ -91,11 +90,11 @@ def _figures(found: dict[str, _Row | list[_Row]], base: str, prices: Prices) -> 
     figures = {}
     for cid, held in found.items():
         if isinstance(held, list):
-            figures[cid] = merged_figures(held, base, prices, NO_EVENTS)
+            figures[cid] = merged_figures(held, base, prices)
         elif held[3]:
-            figures[cid] = single_figures(held, base, prices, NO_EVENTS)
+            figures[cid] = single_figures(held, base, prices)
         else:  # cancelled orders only
-            figures[cid] = merged_figures([held], base, prices, NO_EVENTS)
+            figures[cid] = merged_figures([held], base, prices)
     return figures
 
 

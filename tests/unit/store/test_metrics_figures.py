@@ -13,11 +13,10 @@ from sqlalchemy import event
 
 from custsync.pipeline.fx import FxTable
 from custsync.store.db import open_store, upgrade
-from custsync.store.metrics_figures import Prices, merged_figures, single_figures
+from custsync.store.metrics_figures import Prices, merged_figures, single_figures, with_events
 from custsync.store.metrics_sql import customer_metrics
 
 FROM = date(2020, 1, 1)
-NO_EVENTS = (0, 0, None)
 rates = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(500), places=6)
 cents = st.integers(min_value=-(10**12), max_value=10**12)
 
@@ -35,7 +34,7 @@ def test_one_row_in_another_currency_equals_exact_decimals(
     prices = Prices({"EUR": [(FROM, rate)]})
     first, last = "2026-01-01", "2026-01-02"
     row = ("C1", "EUR", 0, 2, 3, spent, off, first, first, last, "shop")
-    stored = single_figures(row, "USD", prices, NO_EVENTS)[0]
+    stored = single_figures(row, "USD", prices)[0]
     assert stored[2:4] == (_exact(spent * rate), _exact(off * rate))
 
 
@@ -64,11 +63,20 @@ def test_several_rows_sum_exactly_and_round_once(
         day = "2026-01-01"
         held.append(("C1", currency, index, 1, 1, amount, off, day, day, day, "shop"))
     held.append(("C1", "USD", 0, 0, 0, 0, 0, None, "2025-12-31", "2026-02-01", "etsy,shop"))
-    stored, totals, accounts, first, last = merged_figures(held, "USD", prices, NO_EVENTS)
+    stored, totals, accounts, first, last = merged_figures(held, "USD", prices)
     assert stored[:4] == (len(rows), len(rows), _exact(spent), _exact(discount))
     assert [t[0] for t in totals] == sorted({r[0] for r in rows})
     assert sum(t[2] for t in totals) == sum(r[2] for r in rows)
     assert (accounts, first, last) == (("etsy", "shop"), "2025-12-31", "2026-02-01")
+
+
+def test_events_come_into_the_figures_without_touching_the_money() -> None:
+    row = ("C1", "EUR", 0, 2, 3, 1000, 100, "2026-01-01", "2026-01-01", "2026-01-05", "shop")
+    bare = single_figures(row, "USD", Prices({"EUR": [(FROM, Decimal("1.5"))]}))
+    assert bare[0] == (2, 3, 1500, 150, 0, "", 0, 0)
+    stored, *rest = with_events(bare, (4, 1, {"SPRING", "AUTUMN"}))
+    assert stored == (2, 3, 1500, 150, 2, "AUTUMN;SPRING", 1, 4)
+    assert tuple(rest) == bare[1:]
 
 
 def _plans(sqlite_url: str) -> list[str]:

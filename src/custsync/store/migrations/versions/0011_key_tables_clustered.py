@@ -13,6 +13,8 @@ Revises: 0010
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from alembic import op
 
 revision = "0011"
@@ -32,9 +34,12 @@ def downgrade() -> None:
 
 
 def _rebuild(*, with_rowid: bool) -> None:
+    """Alembic's batch mode makes a table again, rows and indexes, when its context closes;
+    the only change here is the table option."""
     if op.get_bind().dialect.name != "sqlite":
         return
-    for table in TABLES:
-        options = {"sqlite_with_rowid": with_rowid}
-        with op.batch_alter_table(table, recreate="always", table_kwargs=options):
-            pass  # nothing else changes: the table is made again as it is, with the option
+    options = {"sqlite_with_rowid": with_rowid}
+    with ExitStack() as tables:
+        for table in TABLES:
+            batch = op.batch_alter_table(table, recreate="always", table_kwargs=options)
+            tables.enter_context(batch)
