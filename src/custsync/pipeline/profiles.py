@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from custsync.lexicon import FORMAL_NAMES, STREET_WORDS
@@ -31,6 +32,7 @@ from custsync.records import AccountId, BuyerInfo, BuyerKey
 T = TypeVar("T")
 PREFIX = 5  # words block by their first letters: a typo further on still finds its match
 MAX_VALUES = 6  # per kind: the most frequent spellings of a buyer's data are enough
+KEYS_CACHED = 32768  # profiles whose keys are kept: a sync asks for the same ones many times
 _STREET_WORD_FORMS = frozenset(STREET_WORDS.values()) | frozenset(STREET_WORDS)
 
 
@@ -143,6 +145,7 @@ def street_words(street: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=KEYS_CACHED)
 def blocking_keys(profile: BuyerProfile) -> frozenset[str]:
     """Keys under which candidate pairs are found: a pair is scored when it shares one.
 
@@ -191,6 +194,7 @@ def _name_keys(name: PersonName, addresses: Collection[PostalAddress]) -> set[st
     return keys
 
 
+@lru_cache(maxsize=KEYS_CACHED)
 def stat_keys(profile: BuyerProfile) -> frozenset[str]:
     """Keys whose counts weigh evidence: how common a first name, surname, postal code is."""
     keys = {f"F:{n.first}" for n in profile.names if n.first and not n.is_initial}
