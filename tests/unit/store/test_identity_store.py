@@ -666,6 +666,33 @@ def test_set_based_metrics_count_cancelled_orders_only_for_times_and_accounts(
     assert sum(t.orders for t in money) == m.orders
 
 
+def test_set_based_metrics_price_from_the_first_order_not_cancelled(store: Store) -> None:
+    """A cancelled order older than every rate of its currency is never priced: the first
+    order not cancelled of its customer and currency is the one a rate must cover."""
+    from custsync.pipeline.fx import FxTable
+    from custsync.store.customers import load_fx_rates
+    from custsync.store.metrics_sql import customer_metrics
+
+    set_fx_rate(store, FxRate("EUR", "USD", datetime(2026, 1, 4).date(), Decimal("1.25")))
+    early = _order(9, "shop", "1002", "Anne Lee", currency="EUR", total="3.00", day=2)
+    _ingest(store, [*_people(), replace(early, status=OrderStatus.CANCELLED)], NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    cid = _customer_of(store, "1002")
+    c = schema.customers
+    with store.engine.connect() as conn:
+        computed = customer_metrics(conn, FxTable.from_rates("USD", load_fx_rates(store)))
+        stored = conn.execute(select(c).where(c.c.customer_id == cid)).one()
+        m, money = computed[cid]
+        assert (m.orders, m.amount_spent) == (stored.orders, stored.amount_spent)
+        assert m.first_order_at == datetime(2026, 1, 1, tzinfo=UTC) == stored.first_order_at
+        assert [(t.currency, t.orders, t.amount_spent) for t in money if t.currency == "EUR"] == [
+            ("EUR", 1, Decimal("8.00"))
+        ]
+        late = FxRate("EUR", "USD", datetime(2026, 1, 6).date(), Decimal("1.10"))
+        with pytest.raises(ConfigError, match=r"EUR to USD valid on 2026-01-05"):
+            customer_metrics(conn, FxTable.from_rates("USD", [late]))
+
+
 def test_set_based_metrics_name_an_order_older_than_the_only_rate(store: Store) -> None:
     from custsync.pipeline.fx import FxTable
     from custsync.store.metrics_sql import customer_metrics
