@@ -30,12 +30,14 @@ metadata = MetaData(
 
 ID = String(64)
 KEY = String(255)
-# an order's columns that customer metrics sum, after the buyer (``ix_orders_buyer_totals``)
+# a buyer's orders, found by (account, buyer key) through ``ix_orders_buyer_totals``: facts,
+# stale buyers, naming their customer. The sum columns after the key date from when the
+# metrics summed per buyer; no query is covered by them now (the metrics go per customer)
 BUYER_TOTALS = (
     "account_id", "buyer_key", "currency", "purchased_at", "status", "total", "discount", "units"
 )  # fmt: skip
-# the same sums after the customer (``ix_orders_customer_totals``): a whole-store metrics run
-# groups them per customer in the index's order, without a join to the buyers
+# the metrics sums after the customer (``ix_orders_customer_totals``): a whole-store metrics
+# run groups them per customer in the index's order, without a join to the buyers
 CUSTOMER_TOTALS = (
     "customer_id", "currency", "purchased_at", "status", "total", "discount", "units", "account_id"
 )  # fmt: skip
