@@ -6,23 +6,24 @@ them), and repricing every customer after a new rate.
 
 The world's Amazon orders (the world's Shopify and eBay orders have no connector yet and are
 left out) are rendered in the Orders API shape and mapped by the Amazon connector (no server:
-quotas are not what is measured), stored page by page into SQLite, then resolved. The new
-orders are the world's next Amazon orders. Prints time and peak memory of each step and the
-SQLite/DuckDB ratio (the best of three runs of each side, taken in turns). ``--db PATH`` keeps
-the stored orders (and nothing else) in PATH, so that ``--reuse`` starts the next run from the
-same state without storing them again; the rebuilds run on a copy. ``--check`` rebuilds a copy
-of the synced store in full and compares the links, customers and key counts with what the
-incremental syncs stored (they must be equal). ``--pg URL`` runs the rebuilds on PostgreSQL
-instead: the stored world is copied into a new database next to the one ``URL`` names (a role
-that may create databases), dropped at the end. On SQLite the syncs start once the rebuild's
-write-ahead log (a few GB) has been copied into the database file, as a scheduled sync finds
-the store (the wait is printed); a sync run while that copy is going on is slower. The run ends
-by scoring buyer → person against the world's truth. The world's people draw their names and
-places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the served world's short
-tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the world's orders, vocabulary
-and room for new orders, whose number sets the world's timeline): ``--reuse`` makes the same
-world again from it, and refuses other ``--orders`` or ``--vocabulary``, or more new orders
-than the room holds.
+quotas are not what is measured), stored page by page into SQLite, then resolved. The new orders
+are the world's next Amazon orders. Prints time and peak memory of each step and the
+SQLite/DuckDB ratio (the best of three runs of each side, taken in turns), and the machine's
+pace at the start and at the end (``pace.py``: how fast plain Python runs that day). ``--db
+PATH`` keeps the stored orders (and nothing else) in PATH, so that ``--reuse`` starts the next
+run from the same state without storing them again; the rebuilds run on a copy. ``--check``
+rebuilds a copy of the synced store in full and compares the links, customers and key counts
+with what the incremental syncs stored (they must be equal). ``--pg URL`` runs the rebuilds on
+PostgreSQL instead: the stored world is copied into a new database next to the one ``URL`` names
+(a role that may create databases), dropped at the end. On SQLite the syncs start once the
+rebuild's write-ahead log (a few GB) has been copied into the database file, as a scheduled sync
+finds the store (the wait is printed); a sync run while that copy is going on is slower. The run
+ends by scoring buyer → person against the world's truth. The world's people draw their names
+and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the served world's
+short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the world's orders,
+vocabulary and room for new orders, whose number sets the world's timeline): ``--reuse`` makes
+the same world again from it, and refuses other ``--orders`` or ``--vocabulary``, or more new
+orders than the room holds.
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
                                         [--vocabulary wide|sandbox] [--db PATH [--reuse]]
@@ -49,6 +50,7 @@ from typing import Any, TypeVar
 
 import pg_copy
 from identity_sandbox import buyer_quality
+from pace import show_pace
 
 from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page
@@ -222,6 +224,7 @@ def run(
     """``db`` keeps the world's stored orders and nothing else (so ``--reuse`` starts from the
     same state, given the same ``vocabulary``); the rebuilds run on a copy of it."""
     new = sum(batches)
+    show_pace("at the start")
     print(f"  a {count}-order world, {vocabulary.name} vocabulary of names and places")
     # room for ``new`` Amazon orders (the world's size sets its timeline: a reused world
     # is made again with the room it was stored with)
@@ -253,6 +256,7 @@ def run(
         _rebuilds(db, target, fresh, batches, check=check, world=world)
     finally:
         target.close()
+    show_pace("at the end")
 
 
 def _rebuilds(
