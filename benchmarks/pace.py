@@ -1,20 +1,25 @@
-"""How fast this machine runs plain Python right now, to set a run's times beside another's.
+"""How fast this machine runs Python right now, to set a run's times beside another's.
 
 The machines these benchmarks run on change speed from day to day (a full rebuild took 436 s
-on one day and 909 s on another, the same code on the same data). Every run prints the time of
-a fixed pure-Python loop, the best of a few, before and after it: two runs' times compare in
-proportion to their paces, not as they are.
+on one day and 961 s on another, the same code on the same data), and not evenly: a loop that
+stays in the processor's caches and lookups at random in a large table, which is what a
+rebuild, a sync and the metrics mostly do, need not slow down together (on the day of the
+961 s rebuild, the loop below ran in 0.17-0.33 s from one minute to the next). So the pace is
+two figures, each the best of a few rounds: that loop, and a million lookups in random order in
+a dict of a million strings. Read two runs' times beside their paces before comparing them.
 """
 
 from __future__ import annotations
 
+import random
 import time
 
 STEPS = 5_000_000
+ENTRIES = 1_000_000
 ROUNDS = 3
 
 
-def pace() -> float:
+def loop_seconds() -> float:
     """Seconds for ``STEPS`` additions in a Python loop, the best of ``ROUNDS``."""
     best = float("inf")
     for _ in range(ROUNDS):
@@ -26,8 +31,28 @@ def pace() -> float:
     return best
 
 
+def lookup_seconds() -> float:
+    """Seconds for ``ENTRIES`` lookups in random order in a dict of ``ENTRIES`` strings, the
+    best of ``ROUNDS`` (the table is made once, outside the time)."""
+    draw = random.Random(7)
+    keys = [f"key{draw.getrandbits(48)}" for _ in range(ENTRIES)]
+    table = {key: index for index, key in enumerate(keys)}
+    draw.shuffle(keys)
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        total = 0
+        for key in keys:
+            total += table[key]
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def show_pace(when: str) -> None:
-    print(f"machine pace {when}: {STEPS:,} Python loop steps in {pace():.2f} s (best of {ROUNDS})")
+    print(
+        f"machine pace {when}: {STEPS:,} loop steps {loop_seconds():.2f} s, {ENTRIES:,} random"
+        f" lookups in a dict of {ENTRIES:,} {lookup_seconds():.2f} s (best of {ROUNDS} each)"
+    )
 
 
 if __name__ == "__main__":
