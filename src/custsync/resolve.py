@@ -27,6 +27,7 @@ from custsync.name_policy import combine, learn_policy, policy_states, update_po
 from custsync.pipeline.clusters import Overrides, cluster, fold_overrides
 from custsync.pipeline.facts import BuyerFacts, BuyerRef
 from custsync.pipeline.identity import (
+    RULES_VERSION,
     Link,
     block_members,
     find_links,
@@ -70,6 +71,7 @@ from custsync.store.identity_keys import (
 )
 
 TOTAL_PARAM = "total_state"
+RULES_PARAM = "rules_version"  # the ``RULES_VERSION`` of the last full resolution
 _NAME_KINDS = "FL"  # frequency keys of first names and surnames
 KEEP_FACTS = 50_000  # a full run keeps the facts it read for the metrics up to this many buyers
 log = structlog.get_logger()
@@ -122,6 +124,8 @@ def _full_reason(
     """Why resolving ``touched`` has to rescore every buyer (every weight moves), if it does."""
     if TOTAL_PARAM not in params:
         return "no buyer resolved yet"
+    if params.get(RULES_PARAM) != RULES_VERSION:
+        return "the matching rules changed since the buyers were resolved"
     new = len(set(touched)) - len(profiled_among(conn, touched))
     if key_state(profiled_buyer_count(conn, at_most=SATURATED) + new) != params[TOTAL_PARAM]:
         return "the number of buyers crossed a power of two"
@@ -342,6 +346,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     counts = _store_all_keys(conn, profiles, members)
     step("keys", keys=len(counts))
     params[TOTAL_PARAM] = key_state(len(profiles))
+    params[RULES_PARAM] = RULES_VERSION
     strict, tolerant = find_links_both(profiles, members, _full_states(counts, params), blocking)
     noisy = learn_policy(strict, {ref[0] for ref in profiles}, params)
     links = [x for x in strict if not (x.a[0] in noisy and x.b[0] in noisy)]

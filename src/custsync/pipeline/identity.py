@@ -28,6 +28,10 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 _BLOCK_LIMITS = {"p": 4, "e": 4, "r": 4, "t": 4, "m": 4, "k": 4}
 _DEFAULT_BLOCK_LIMIT = 6
 
+# The version of the rules above and of the scores: a store whose buyers were resolved under
+# another is resolved again in full on its next refresh (``resolve``).
+RULES_VERSION = 1
+
 
 @dataclass(frozen=True, slots=True)
 class Link:

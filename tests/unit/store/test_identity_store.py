@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy import event as sql_event
 from structlog.testing import capture_logs
 
@@ -15,6 +15,7 @@ from custsync.connectors.redaction import redact_event
 from custsync.curation import merge_customers, split_buyer
 from custsync.errors import ConfigError
 from custsync.pipeline.fx import FxRate
+from custsync.pipeline.identity import RULES_VERSION
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerInfo, BuyerKey, Order, OrderLine, OrderStatus
 from custsync.records import StreamName as S
@@ -202,6 +203,29 @@ def test_a_sync_that_moves_every_weight_says_why_it_rescores_everyone(store: Sto
     reasons = [x["reason"] for x in logs if x["event"] == "identity_full_rescore"]
     crossed = "the number of buyers crossed a power of two"
     assert reasons == ["no buyer resolved yet", crossed, crossed]
+
+
+@pytest.mark.parametrize("stored", [None, RULES_VERSION - 1])
+def test_buyers_resolved_under_other_matching_rules_are_resolved_again_in_full(
+    store: Store, stored: int | None
+) -> None:
+    _resolved_people(store)
+    p = schema.identity_params
+    with store.begin() as conn:  # as a store resolved by an older release left it
+        conn.execute(delete(p).where(p.c.name == "rules_version"))
+        if stored is not None:
+            conn.execute(insert(p).values(name="rules_version", value=stored, updated_at=NOW))
+    new = _order(8, "shop", "1003", "Cy Park", day=8)
+    with capture_logs() as logs:
+        for n in range(2):  # the second refresh finds the rules it was resolved under
+            when = NOW + timedelta(hours=n + 1)
+            touched = _ingest(store, [replace(new, order_id=f"O{8 + n}")], when)
+            rebuild_customers(store, touched, base_currency="USD", now=when)
+    reasons = [x["reason"] for x in logs if x["event"] == "identity_full_rescore"]
+    assert reasons == ["the matching rules changed since the buyers were resolved"]
+    with store.engine.connect() as conn:
+        found = conn.execute(select(p.c.value).where(p.c.name == "rules_version")).scalar()
+    assert found == RULES_VERSION
 
 
 def test_a_full_rebuild_logs_its_progress_step_by_step(
