@@ -12,6 +12,7 @@ from custsync.pipeline.identity import (
     is_usable_block,
 )
 from custsync.pipeline.profiles import (
+    BuyerProfile,
     blocking_keys,
     profile_from_json,
     profile_to_json,
@@ -182,6 +183,39 @@ def test_blocking_compares_only_buyers_sharing_a_key() -> None:
     assert pairs == [((AccountId("a"), BuyerKey("7")), (AccountId("b"), BuyerKey("t")))]
     assert not is_usable_block("p:+12065550100", 5)
     assert is_usable_block("a:US|98101|1", 6)
+
+
+def _neighbours(count: int, *, same_house: bool) -> list[BuyerProfile]:
+    """``count`` people of other names and phones on one street (in one house, or each in
+    their own), sharing only place keys."""
+    return [
+        profile(
+            "a",
+            str(i),
+            name=f"Given{i} Family{i}",
+            phone=f"20655{i:05d}",
+            address_line1=f"{1 if same_house else i + 1} Birchwood Lane",
+            address_line2=f"Apt {i}" if same_house else "",
+            city="Seattle",
+            postal_code="98101",
+            country_code="US",
+        )
+        for i in range(count)
+    ]
+
+
+def _pair_count(people: list[BuyerProfile]) -> int:
+    by_ref = {p.ref: p for p in people}
+    keys = {ref: blocking_keys(p) for ref, p in by_ref.items()}
+    members = block_members(keys)
+    return len(list(every_candidate_pair(members, states_of(people), keys)))
+
+
+def test_a_street_block_is_used_up_to_7_buyers_and_a_house_up_to_63() -> None:
+    assert _pair_count(_neighbours(7, same_house=False)) == 7 * 6 // 2
+    assert _pair_count(_neighbours(8, same_house=False)) == 0
+    assert _pair_count(_neighbours(63, same_house=True)) == 63 * 62 // 2
+    assert _pair_count(_neighbours(64, same_house=True)) == 0
 
 
 def test_every_candidate_pair_is_candidate_pairs_of_all_buyers_in_the_same_order() -> None:
