@@ -91,7 +91,7 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     params = load_params(conn)
     if touched is None:
         return _resolve_all(conn, params, now)
-    if reason := _full_reason(conn, touched, params):  # every weight moves: rescore everything
+    if reason := _full_reason(conn, touched, params):  # rescore everything
         log.info("identity_full_rescore", reason=reason)
         return _resolve_all(conn, params, now)
     facts = {f.ref: f for f in load_facts(conn, sorted(set(touched)))}
@@ -121,7 +121,8 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
 def _full_reason(
     conn: Connection, touched: Collection[BuyerRef], params: dict[str, int]
 ) -> str | None:
-    """Why resolving ``touched`` has to rescore every buyer (every weight moves), if it does."""
+    """Why resolving ``touched`` has to rescore every buyer (every weight moves, or the rules
+    changed), if it does."""
     if TOTAL_PARAM not in params:
         return "no buyer resolved yet"
     if params.get(RULES_PARAM) != RULES_VERSION:
