@@ -9,21 +9,21 @@ left out) are rendered in the Orders API shape and mapped by the Amazon connecto
 quotas are not what is measured), stored page by page into SQLite, then resolved. The new orders
 are the world's next Amazon orders. Prints time and peak memory of each step and the
 SQLite/DuckDB ratio (the best of three runs of each side, taken in turns), and the machine's
-pace at the start and at the end (``pace.py``: how fast plain Python runs that day). ``--db
-PATH`` keeps the stored orders (and nothing else) in PATH, so that ``--reuse`` starts the next
-run from the same state without storing them again; the rebuilds run on a copy. ``--check``
-rebuilds a copy of the synced store in full and compares the links, customers and key counts
-with what the incremental syncs stored (they must be equal). ``--pg URL`` runs the rebuilds on
-PostgreSQL instead: the stored world is copied into a new database next to the one ``URL`` names
-(a role that may create databases), dropped at the end. On SQLite the syncs start once the
-rebuild's write-ahead log (a few GB) has been copied into the database file, as a scheduled sync
-finds the store (the wait is printed); a sync run while that copy is going on is slower. The run
-ends by scoring buyer → person against the world's truth. The world's people draw their names
-and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the served world's
-short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the world's orders,
-vocabulary and room for new orders, whose number sets the world's timeline): ``--reuse`` makes
-the same world again from it, and refuses other ``--orders`` or ``--vocabulary``, or more new
-orders than the room holds.
+pace at the start and at the end (``pace.py``: how fast a plain loop and random lookups run that
+day). ``--db PATH`` keeps the stored orders (and nothing else) in PATH, so that ``--reuse``
+starts the next run from the same state without storing them again; the rebuilds run on a copy.
+``--check`` rebuilds a copy of the synced store in full and compares the links, customers and
+key counts with what the incremental syncs stored (they must be equal). ``--pg URL`` runs the
+rebuilds on PostgreSQL instead: the stored world is copied into a new database next to the one
+``URL`` names (a role that may create databases), dropped at the end. On SQLite the syncs start
+once the rebuild's write-ahead log (a few GB) has been copied into the database file, as a
+scheduled sync finds the store (the wait is printed); a sync run while that copy is going on is
+slower. The run ends by scoring buyer → person against the world's truth. The world's people
+draw their names and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the
+served world's short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the
+world's orders, vocabulary and room for new orders, whose number sets the world's timeline):
+``--reuse`` makes the same world again from it, and refuses other ``--orders`` or
+``--vocabulary``, or more new orders than the room holds.
 
     python benchmarks/identity_scale.py [--orders 1000000] [--new 1000] [--batches 3]
                                         [--vocabulary wide|sandbox] [--db PATH [--reuse]]

@@ -1,51 +1,50 @@
 """How fast this machine runs Python right now, to set a run's times beside another's.
 
-The machines these benchmarks run on change speed from day to day (a full rebuild took 436 s
-on one day and 961 s on another, the same code on the same data), and not evenly: a loop that
-stays in the processor's caches and lookups at random in a large table, which is what a
-rebuild, a sync and the metrics mostly do, need not slow down together (on the day of the
-961 s rebuild, the loop below ran in 0.17-0.33 s from one minute to the next). So the pace is
-two figures, each the best of a few rounds: that loop, and a million lookups in random order in
-a dict of a million strings. Read two runs' times beside their paces before comparing them.
+The machines these benchmarks run on change speed from day to day (a full rebuild of the same
+data took 436 s on one day and 961 s on another, with nearly the same code), and not evenly: a
+loop that stays in the processor's caches and lookups at random in a large table, which is what
+a rebuild, a sync and the metrics mostly do, need not slow down together (on the day of the
+961-second rebuild, the loop below ran in 0.17-0.33 s from one minute to the next). So the pace
+is two figures, each the best of a few rounds: that loop, and a million lookups in random order
+in a dict of a million strings. Read two runs' times beside their paces before comparing them.
 """
 
 from __future__ import annotations
 
 import random
-import time
+import timeit
+from collections.abc import Callable
 
 STEPS = 5_000_000
 ENTRIES = 1_000_000
 ROUNDS = 3
 
 
+def best_seconds(work: Callable[[], object]) -> float:
+    """The best of ``ROUNDS`` runs of ``work``, in seconds."""
+    return min(timeit.repeat(work, number=1, repeat=ROUNDS))
+
+
 def loop_seconds() -> float:
-    """Seconds for ``STEPS`` additions in a Python loop, the best of ``ROUNDS``."""
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        total = 0
-        for step in range(STEPS):
-            total += step
-        best = min(best, time.perf_counter() - started)
-    return best
+    """Seconds for ``STEPS`` additions in a Python loop."""
+    return best_seconds(lambda: sum_steps(STEPS))
+
+
+def sum_steps(steps: int) -> int:
+    total = 0
+    for step in range(steps):
+        total += step
+    return total
 
 
 def lookup_seconds() -> float:
-    """Seconds for ``ENTRIES`` lookups in random order in a dict of ``ENTRIES`` strings, the
-    best of ``ROUNDS`` (the table is made once, outside the time)."""
+    """Seconds for ``ENTRIES`` lookups in random order in a dict of ``ENTRIES`` strings (the
+    table is made once, outside the time)."""
     draw = random.Random(7)
     keys = [f"key{draw.getrandbits(48)}" for _ in range(ENTRIES)]
     table = {key: index for index, key in enumerate(keys)}
     draw.shuffle(keys)
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        total = 0
-        for key in keys:
-            total += table[key]
-        best = min(best, time.perf_counter() - started)
-    return best
+    return best_seconds(lambda: sum(table[key] for key in keys))
 
 
 def show_pace(when: str) -> None:
