@@ -6,7 +6,8 @@ period in integer cents, in the index's order (the wide order rows are never rea
 is sorted): orders not cancelled give counts and money, all orders the first and last times
 and the seller accounts. Each customer then gets its figures as stored (``metrics_figures``).
 Returned units, negative feedback and promo codes come from one small query each, through
-the customer their order names (the order lines with a code read from their covering index
+the customer their order names, which the index ``ix_orders_customer_by_order`` holds by
+order id (the order lines with a code read from their covering index
 ``ix_order_lines_promo``). Converting to the base currency multiplies each period's cents by
 its rate in exact integer arithmetic, so the result equals summing order by order. A missing
 rate raises the same error ``FxTable`` does, naming the currency and the first date without
@@ -208,42 +209,58 @@ def _events(conn: Connection) -> _Events:
     """Returned units, negative feedbacks and promo codes per customer, through the customer
     each event's order names; the events are read as they are (no grouping in SQL, which
     would make SQLite walk every order instead)."""
-    o, r, f = schema.orders, schema.returns, schema.feedback
     returned: dict[str, int] = {}
-    on_order = (r.c.account_id == o.c.account_id) & (r.c.order_id == o.c.order_id)
-    q = select(o.c.customer_id, r.c.qty).select_from(r.join(o, on_order))
-    for cid, qty in plain_rows(conn, q):
+    for cid, qty in _event_rows(conn, _RETURNED):
         if cid is not None:
             returned[cid] = returned.get(cid, 0) + qty
     negative: dict[str, int] = {}
-    on_feedback = (f.c.account_id == o.c.account_id) & (f.c.order_id == o.c.order_id)
-    q = select(o.c.customer_id).select_from(f.join(o, on_feedback))
-    for (cid,) in plain_rows(conn, q.where(f.c.rating <= 2)):
+    for (cid,) in _event_rows(conn, _NEGATIVE):
         if cid is not None:
             negative[cid] = negative.get(cid, 0) + 1
     codes: dict[str, set[str]] = {}
-    for cid, joined in _codes(conn):
-        if cid is not None:
-            held = codes.get(cid)
-            if held is None:
-                codes[cid] = set(joined.split(";"))
-            else:
-                held.update(joined.split(";"))
+    for query in (_LINE_CODES, _USED_CODES):  # a line's codes are joined by ";"
+        for cid, joined in _event_rows(conn, query, CANCELLED):
+            if cid is not None:
+                held = codes.get(cid)
+                if held is None:
+                    codes[cid] = set(joined.split(";"))
+                else:
+                    held.update(joined.split(";"))
     return returned, negative, codes
 
 
-def _codes(conn: Connection) -> list[tuple[Any, ...]]:
-    """(customer, codes) of the order lines with a promo code and of the promo uses, on
-    orders not cancelled; a line's codes are joined by ``;``. The customer is tested in
-    Python: a test in SQL would lead SQLite to walk the orders of every customer instead."""
-    o, lines, uses = schema.orders, schema.order_lines, schema.promo_uses
-    kept = o.c.status != CANCELLED
-    on_line = (lines.c.account_id == o.c.account_id) & (lines.c.order_id == o.c.order_id)
-    q = (
-        select(o.c.customer_id, lines.c.promo_codes)
-        .select_from(lines.join(o, on_line))
-        .where(kept, lines.c.promo_codes != "")
-    )
-    on_use = (uses.c.account_id == o.c.account_id) & (uses.c.order_id == o.c.order_id)
-    used = select(o.c.customer_id, uses.c.code).select_from(uses.join(o, on_use))
-    return [*plain_rows(conn, q), *plain_rows(conn, used.where(kept))]
+# The events' queries: (customer, value) per returned line, negative feedback, order line with
+# promo codes and promo use (on orders not cancelled), each event's order looked up in the
+# index that holds its status and customer by its id. SQLite is told to (its planner takes
+# the primary key's index, then reads the wide order row: 0.6-0.9 s instead of 0.2-0.3 s for
+# the 127,105 promo lines of a million orders), and to read the events first (CROSS JOIN),
+# not every order. The customer is tested in Python: a test in SQL would lead SQLite to walk
+# the orders of every customer instead.
+_RETURNED = (
+    "SELECT o.customer_id, e.qty FROM returns e"
+    " {join_orders} ON o.account_id = e.account_id AND o.order_id = e.order_id"
+)
+_NEGATIVE = (
+    "SELECT o.customer_id FROM feedback e"
+    " {join_orders} ON o.account_id = e.account_id AND o.order_id = e.order_id"
+    " WHERE e.rating <= 2"
+)
+_LINE_CODES = (
+    "SELECT o.customer_id, e.promo_codes FROM order_lines e"
+    " {join_orders} ON o.account_id = e.account_id AND o.order_id = e.order_id"
+    " WHERE e.promo_codes <> '' AND o.status <> %s"
+)
+_USED_CODES = (
+    "SELECT o.customer_id, e.code FROM promo_uses e"
+    " {join_orders} ON o.account_id = e.account_id AND o.order_id = e.order_id"
+    " WHERE o.status <> %s"
+)
+_JOIN_ORDERS = {"sqlite": "CROSS JOIN orders o INDEXED BY ix_orders_customer_by_order"}
+
+
+def _event_rows(conn: Connection, query: str, *params: Any) -> Sequence[tuple[Any, ...]]:
+    dialect = conn.dialect.name
+    statement = query.format(join_orders=_JOIN_ORDERS.get(dialect, "JOIN orders o"))
+    if dialect == "sqlite":
+        statement = statement.replace("%s", "?")
+    return all_rows(conn.exec_driver_sql(statement, params))

@@ -41,6 +41,9 @@ BUYER_TOTALS = (
 CUSTOMER_TOTALS = (
     "customer_id", "currency", "purchased_at", "status", "total", "discount", "units", "account_id"
 )  # fmt: skip
+# an order's status and customer by its id (``ix_orders_customer_by_order``): returns, feedback
+# and promo codes reach their order's customer without reading the wide order row
+CUSTOMER_BY_ORDER = ("account_id", "order_id", "status", "customer_id")
 HAS_PROMO = text("promo_codes <> ''")  # order lines are read for their promo codes only
 PROFILED = text("profile IS NOT NULL")
 
@@ -134,6 +137,7 @@ orders = Table(
     # cover the metrics sums, so they never read the wide rows
     Index("ix_orders_buyer_totals", *BUYER_TOTALS),
     Index("ix_orders_customer_totals", *CUSTOMER_TOTALS),
+    Index("ix_orders_customer_by_order", *CUSTOMER_BY_ORDER),
     Index("ix_orders_ingested_at", "ingested_at"),
 )
 

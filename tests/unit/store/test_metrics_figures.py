@@ -101,9 +101,22 @@ def _plans(sqlite_url: str) -> list[str]:
 
 
 def test_promo_codes_are_read_from_the_covering_index_of_their_lines(sqlite_url: str) -> None:
-    lines = [plan for plan in _plans(sqlite_url) if "order_lines" in plan]
+    lines = [plan for plan in _plans(sqlite_url) if "ix_order_lines_promo" in plan]
     assert len(lines) == 1
-    assert "SCAN order_lines USING COVERING INDEX ix_order_lines_promo" in lines[0], lines[0]
+    assert lines[0].startswith("SCAN e USING COVERING INDEX ix_order_lines_promo"), lines[0]
+
+
+def test_events_reach_their_customer_through_the_index_of_orders_by_id(sqlite_url: str) -> None:
+    """Returns, feedback, promo lines and promo uses each look their order's customer up in
+    ``ix_orders_customer_by_order`` alone, never in the wide order rows."""
+    plans = [plan for plan in _plans(sqlite_url) if "ix_orders_customer_totals" not in plan]
+    assert len(plans) == 4
+    for plan in plans:
+        orders = [step for step in plan.split(" | ") if step.startswith(("SEARCH o ", "SCAN o "))]
+        assert orders == [
+            "SEARCH o USING COVERING INDEX ix_orders_customer_by_order"
+            " (account_id=? AND order_id=?)"
+        ], plan
 
 
 def test_metrics_never_sort_nor_read_whole_order_rows(sqlite_url: str) -> None:
@@ -118,5 +131,5 @@ def test_metrics_never_sort_nor_read_whole_order_rows(sqlite_url: str) -> None:
         steps = plan.split(" | ")
         sorts = [s for s in steps if "TEMP B-TREE" in s and "DISTINCT" not in s]
         assert sorts == [], plan
-        scans = [step for step in steps if step.startswith("SCAN orders")]
+        scans = [step for step in steps if step.startswith(("SCAN orders", "SCAN o "))]
         assert all("COVERING INDEX" in step for step in scans), plan
