@@ -5,7 +5,8 @@ buyers form which customers (only the touched ones and what they reach are redon
 customer gets a stable id (``pipeline.identity.assign_customer_ids``), its golden record,
 metrics and original-currency totals. An id that no longer stands is kept as a pointer to the
 customer that took its buyers. An incremental run leaves alone the customers it reclustered
-into exactly what they were, with no new facts (only a link score moved).
+into exactly what they were, with no new facts (only a link score moved), and the rows of the
+buyers that stay in their customer with no new facts.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ def write_resolution(
         at_hand = resolution.facts or {}
         facts = {ref: at_hand[ref] for ref in refs if ref in at_hand}
         facts |= {f.ref: f for f in load_facts(conn, [r for r in refs if r not in facts])}
-        texts = _profile_texts(conn, refs, resolution.profiles)
-        records = [_record(cid, cluster, facts, texts, fx) for cid, cluster in batch]
+        standing = _standing_buyers(batch, previous, resolution.renewed)
+        texts = _profile_texts(conn, [r for r in refs if r not in standing], resolution.profiles)
+        records = [
+            _record(cid, cluster, facts, texts, fx, standing=standing) for cid, cluster in batch
+        ]
         write_customers(conn, records, {}, now=now)
         if (written + len(batch)) // PROGRESS_EVERY > written // PROGRESS_EVERY:
             log.info("customers_written", customers=written + len(batch), of=len(pending))
@@ -130,6 +134,24 @@ def unchanged_customers(
     return {cid for cid, cluster in same.items() if members.get(cid) == len(cluster)}
 
 
+def _standing_buyers(
+    clusters: Sequence[tuple[CustomerId, tuple[BuyerRef, ...]]],
+    previous: Mapping[BuyerRef, CustomerId],
+    renewed: Collection[BuyerRef] | None,
+) -> frozenset[BuyerRef]:
+    """The buyers whose rows stand as stored: in the same customer as before and without new
+    facts (``renewed``; ``None``: every buyer has them). Their customer is rewritten (another
+    of its buyers has new orders), their own row would not change."""
+    if renewed is None:
+        return frozenset()
+    return frozenset(
+        ref
+        for cid, cluster in clusters
+        for ref in cluster
+        if previous.get(ref) == cid and ref not in renewed
+    )
+
+
 def _batches(
     items: Sequence[tuple[CustomerId, tuple[BuyerRef, ...]]],
 ) -> Iterator[list[tuple[CustomerId, tuple[BuyerRef, ...]]]]:
@@ -160,15 +182,19 @@ def _record(
     facts: dict[BuyerRef, BuyerFacts],
     texts: dict[BuyerRef, str],
     fx: FxTable,
+    *,
+    standing: frozenset[BuyerRef],
 ) -> CustomerRecord:
     buyers = tuple(facts[ref] for ref in cluster if ref in facts)
     orders = [order for buyer in buyers for order in buyer.orders]
     contacts = [contact for buyer in buyers for contact in buyer.contacts]
+    written = [b for b in buyers if b.ref not in standing]
     return CustomerRecord(
         customer_id=customer_id,
         contact=golden_contact(orders, contacts),
         metrics=compute_metrics(orders, fx),
         buyers=buyers,
         totals=currency_totals(orders),
-        profiles={b.ref: texts.get(b.ref) or profile_to_json(build_profile(b)) for b in buyers},
+        profiles={b.ref: texts.get(b.ref) or profile_to_json(build_profile(b)) for b in written},
+        standing=standing.intersection(cluster),
     )

@@ -136,7 +136,8 @@ class CustomerRecord:
     metrics: Metrics
     buyers: tuple[BuyerFacts, ...]
     totals: tuple[CurrencyTotal, ...] = ()
-    profiles: Mapping[BuyerRef, str] = field(default_factory=dict)  # JSON per buyer
+    profiles: Mapping[BuyerRef, str] = field(default_factory=dict)  # JSON per buyer written
+    standing: frozenset[BuyerRef] = frozenset()  # buyers whose rows stay as stored
 
 
 def save_customers(store: Store, records: Sequence[CustomerRecord], *, now: datetime) -> None:
@@ -153,11 +154,13 @@ def write_customers(
     now: datetime,
     currency: str = "USD",
 ) -> None:
-    """Replace ``records`` and their buyer rows; each id of ``merged_into`` stays only as a
-    pointer to the customer that took its buyers (notes and watchlist entries follow it)."""
+    """Replace ``records`` and their buyer rows (but those ``standing``); each id of
+    ``merged_into`` stays only as a pointer to the customer that took its buyers (notes and
+    watchlist entries follow it)."""
     c, t, b = schema.customers, schema.customer_totals, schema.buyers
     ids = sorted({r.customer_id for r in records} | set(merged_into))
-    refs = [(x.account_id, x.buyer_key) for r in records for x in r.buyers]
+    written = [(r, x) for r in records for x in r.buyers if x.ref not in r.standing]
+    refs = [(x.account_id, x.buyer_key) for _, x in written]
     for chunk in chunks(ids):
         conn.execute(delete(c).where(one_of(c.c.customer_id, chunk)))
         conn.execute(delete(t).where(one_of(t.c.customer_id, chunk)))
@@ -168,7 +171,7 @@ def write_customers(
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
     for batch in chunks(rows, 2000):
         conn.execute(insert(c), batch)
-    buyer_rows = [_buyer_row(r, x, now) for r in records for x in r.buyers]
+    buyer_rows = [_buyer_row(r, x, now) for r, x in written]
     for batch in chunks(buyer_rows, 2000):
         conn.execute(insert(b), batch)
     moved = [

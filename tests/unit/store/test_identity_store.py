@@ -363,6 +363,27 @@ def test_a_repeat_order_with_the_same_details_keeps_the_buyers_links(store: Stor
     assert orders == 6  # the customer itself is refreshed with the new order
 
 
+def test_a_refresh_rewrites_the_buyers_with_new_orders_not_the_others_of_their_customer(
+    store: Store,
+) -> None:
+    _resolved_people(store)
+    cid = _customer_of(store, "1001")
+    later = NOW + timedelta(hours=1)
+    touched = _ingest(store, [_order(8, "shop", "1001", "Lee, Ann", day=9)], later)
+    rebuild_customers(store, touched, base_currency="USD", now=later)
+    assert _customer_of(store, "1001") == _customer_of(store, "1002") == cid
+    assert _updated_at(store, "customers", customer_id=cid) == later
+    assert _updated_at(store, "buyers", buyer_key="1001") == later
+    assert _updated_at(store, "buyers", buyer_key="1002") == NOW  # no new order: left as is
+    assert _updated_at(store, "buyers", buyer_key="ann@marketplace.amazon.com") == NOW
+    with store.engine.connect() as conn:
+        b = schema.buyers
+        rows = conn.execute(select(b.c.buyer_key, b.c.profile).where(b.c.customer_id == cid))
+        assert {key: profile is not None for key, profile in rows} == dict.fromkeys(
+            ["1001", "1002", "ann@marketplace.amazon.com", "weak:aaaa"], True
+        )
+
+
 def test_a_customer_whose_link_score_only_moved_is_not_rewritten(
     db_url: str, tmp_path: object
 ) -> None:
