@@ -4,16 +4,16 @@ codes joined on through order ids) and imported contact rows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Dialect, func, select
 
 from custsync.pipeline.facts import BuyerFacts, BuyerRef, ContactFact, OrderFact
 from custsync.records import AccountId, BuyerInfo, BuyerKey, MarketplaceKind, OrderStatus
 from custsync.store import schema
 from custsync.store.db import Store
-from custsync.store.refs import pair_filters
+from custsync.store.refs import pair_filters, pair_rows
 
 CHUNK = 400
 
@@ -31,31 +31,46 @@ def load_facts(conn: Connection, refs: Sequence[BuyerRef]) -> Iterator[BuyerFact
 
 
 def _facts_for(conn: Connection, refs: Sequence[BuyerRef]) -> Iterator[BuyerFacts]:
-    o = schema.orders
-    rows = [
-        row
-        for where in pair_filters(o.c.account_id, o.c.buyer_key, refs)
-        for row in conn.execute(select(*_FACT_COLUMNS).where(where)).mappings()
-    ]
-    rows.sort(key=lambda r: (r["purchased_at"], r["order_id"]))  # the latest order names
-    order_keys = [(r["account_id"], r["order_id"]) for r in rows]
+    rows = _order_rows(conn, refs)
+    rows.sort(key=lambda r: (r[_AT], r[_ORDER]))  # the latest order names
+    order_keys = [(r[_ACCOUNT], r[_ORDER]) for r in rows]
     codes = _promo_codes(conn, order_keys)
-    returned = _per_order_sum(conn, schema.returns, schema.returns.c.qty, order_keys)
+    returned = _returned_units(conn, order_keys)
     negative = _negative_feedback(conn, order_keys)
     grouped: dict[BuyerRef, list[OrderFact]] = defaultdict(list)
     meta: dict[BuyerRef, tuple[str, bool]] = {}
     for r in rows:
-        ref = (AccountId(r["account_id"]), BuyerKey(r["buyer_key"]))
-        key = (r["account_id"], r["order_id"])
+        ref = (AccountId(r[_ACCOUNT]), BuyerKey(r[_BUYER]))
+        key = (r[_ACCOUNT], r[_ORDER])
         grouped[ref].append(
             _order_fact(r, codes.get(key, frozenset()), returned.get(key, 0), negative.get(key, 0))
         )
-        meta[ref] = (r["marketplace"], bool(r["is_weak_key"]))
+        meta[ref] = (r[_MARKETPLACE], bool(r[_WEAK]))
     contacts = contact_facts(conn, refs)
     for ref in sorted(set(grouped) | set(contacts)):
         marketplace, is_weak = meta.get(ref, (MarketplaceKind.FILE.value, False))
         orders = tuple(grouped.get(ref, ()))
         yield BuyerFacts(ref[0], ref[1], marketplace, is_weak, orders, contacts.get(ref, ()))
+
+
+def _order_rows(conn: Connection, refs: Sequence[BuyerRef]) -> list[tuple[Any, ...]]:
+    """The fact columns of the orders of ``refs``, typed as the schema types them. Plain
+    driver SQL (``refs.pair_rows``): a refresh reads the orders of thousands of buyers, and
+    building each chunk's statement would cost more than running it."""
+    convert = _converters(conn.dialect)
+    return [
+        tuple(value if f is None else f(value) for f, value in zip(convert, row, strict=True))
+        for row in pair_rows(conn, _ORDER_FACTS, refs)
+    ]
+
+
+def _converters(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    """How the driver's value of each fact column becomes the schema's type (``None``: as it
+    is): times become aware datetimes, money Decimals."""
+    return [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in _FACT_COLUMNS
+    ]
 
 
 def load_all_facts(conn: Connection) -> Iterator[BuyerFacts]:
@@ -72,13 +87,13 @@ def load_all_facts(conn: Connection) -> Iterator[BuyerFacts]:
     current: BuyerRef | None = None
     batch: list[OrderFact] = []
     meta = (MarketplaceKind.FILE.value, False)
-    for r in conn.execute(query.execution_options(yield_per=5000)).mappings():
-        ref = (AccountId(r["account_id"]), BuyerKey(r["buyer_key"]))
+    for r in conn.execute(query.execution_options(yield_per=5000)):
+        ref = (AccountId(r[_ACCOUNT]), BuyerKey(r[_BUYER]))
         if ref != current and current is not None:
             yield BuyerFacts(*current, *meta, tuple(batch), contacts.pop(current, ()))
             batch = []
-        current, meta = ref, (r["marketplace"], bool(r["is_weak_key"]))
-        key = (r["account_id"], r["order_id"])
+        current, meta = ref, (r[_MARKETPLACE], bool(r[_WEAK]))
+        key = (r[_ACCOUNT], r[_ORDER])
         found = codes.get(key, frozenset()), returned.get(key, 0), negative.get(key, 0)
         batch.append(_order_fact(r, *found))
     if current is not None:
@@ -140,73 +155,81 @@ def _contacts_where(
     return found
 
 
-# what an order says of its buyer: everything but the stored payload and its bookkeeping
-_FACT_COLUMNS = tuple(
-    c for c in schema.orders.c if c.name not in {"source", "source_hash", "ingested_at"}
+# what an order says of its buyer (everything but the stored payload and its bookkeeping), in
+# the order ``_order_fact`` reads it
+_FACT_NAMES = (
+    "account_id", "order_id", "marketplace", "buyer_key", "is_weak_key", "status",
+    "purchased_at", "updated_at", "currency", "total", "discount", "units",
+    *(f"buyer_{name}" for name in schema.BUYER_FIELDS),
+)  # fmt: skip
+_FACT_COLUMNS = tuple(schema.orders.c[name] for name in _FACT_NAMES)
+_ORDER_FACTS = (
+    "SELECT "  # noqa: S608 (the schema's column names)
+    + ", ".join(_FACT_NAMES)
+    + " FROM orders WHERE account_id = %s AND buyer_key {}"
 )
+_ACCOUNT, _ORDER, _MARKETPLACE, _BUYER, _WEAK = range(5)
+_AT = _FACT_NAMES.index("purchased_at")
 
 
-def _order_fact(r: Any, codes: frozenset[str], returned: int, negative: int) -> OrderFact:
-    buyer = BuyerInfo(**{name: r[f"buyer_{name}"] for name in schema.BUYER_FIELDS})
+def _order_fact(r: Sequence[Any], codes: frozenset[str], returned: int, negative: int) -> OrderFact:
+    """The fact of an order row (``_FACT_NAMES``, typed)."""
+    account, order_id, marketplace, key, _, status, at, updated, currency, *rest = r
+    total, discount, units, *buyer = rest
     return OrderFact(
-        account_id=AccountId(r["account_id"]),
-        marketplace=r["marketplace"],
-        order_id=r["order_id"],
-        buyer_key=BuyerKey(r["buyer_key"]),
-        status=OrderStatus(r["status"]),
-        purchased_at=r["purchased_at"],
-        updated_at=r["updated_at"],
-        currency=r["currency"],
-        total=r["total"],
-        discount=r["discount"],
-        units=r["units"],
+        account_id=AccountId(account),
+        marketplace=marketplace,
+        order_id=order_id,
+        buyer_key=BuyerKey(key),
+        status=OrderStatus(status),
+        purchased_at=at,
+        updated_at=updated,
+        currency=currency,
+        total=total,
+        discount=discount,
+        units=units,
         promo_codes=codes,
-        buyer=buyer,
+        buyer=BuyerInfo(**dict(zip(schema.BUYER_FIELDS, buyer, strict=True))),
         returned_units=returned,
         negative_feedbacks=negative,
     )
 
 
-def _promo_codes(
-    conn: Connection, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], frozenset[str]]:
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    lines, uses = schema.order_lines, schema.promo_uses
-    for where in pair_filters(lines.c.account_id, lines.c.order_id, keys):
-        for a, oid, codes in conn.execute(
-            select(lines.c.account_id, lines.c.order_id, lines.c.promo_codes).where(
-                where, lines.c.promo_codes != ""
-            )
-        ):
-            found[(a, oid)].update(codes.split(";"))
-    for where in pair_filters(uses.c.account_id, uses.c.order_id, keys):
-        for a, oid, code in conn.execute(
-            select(uses.c.account_id, uses.c.order_id, uses.c.code).where(where)
-        ):
-            found[(a, oid)].add(code)
+def _promo_codes(conn: Connection, keys: list[OrderKey]) -> dict[OrderKey, frozenset[str]]:
+    """The promo codes of each order of ``keys`` that has some: its lines' and its uses'."""
+    found: dict[OrderKey, set[str]] = defaultdict(set)
+    for a, oid, codes in pair_rows(conn, _LINE_CODES, keys):
+        found[(a, oid)].update(codes.split(";"))
+    for a, oid, code in pair_rows(conn, _USED_CODES, keys):
+        found[(a, oid)].add(code)
     return {key: frozenset(codes) for key, codes in found.items()}
 
 
-def _per_order_sum(
-    conn: Connection, table: Any, column: Any, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
-    for where in pair_filters(table.c.account_id, table.c.order_id, keys):
-        query = (
-            select(table.c.account_id, table.c.order_id, func.sum(column))
-            .where(where)
-            .group_by(table.c.account_id, table.c.order_id)
-        )
-        for a, oid, total in conn.execute(query):
-            found[(a, oid)] = int(total or 0)
+def _returned_units(conn: Connection, keys: list[OrderKey]) -> dict[OrderKey, int]:
+    found: dict[OrderKey, int] = {}
+    for a, oid, qty in pair_rows(conn, _RETURNED, keys):
+        found[(a, oid)] = found.get((a, oid), 0) + int(qty or 0)
     return found
 
 
-def _negative_feedback(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    f = schema.feedback
-    found: dict[tuple[str, str], int] = {}
-    for where in pair_filters(f.c.account_id, f.c.order_id, keys):
-        query = select(f.c.account_id, f.c.order_id).where(where, f.c.rating <= 2)
-        for a, oid in conn.execute(query):
-            found[(a, oid)] = found.get((a, oid), 0) + 1
+def _negative_feedback(conn: Connection, keys: list[OrderKey]) -> dict[OrderKey, int]:
+    found: dict[OrderKey, int] = {}
+    for a, oid in pair_rows(conn, _NEGATIVE, keys):
+        found[(a, oid)] = found.get((a, oid), 0) + 1
     return found
+
+
+# An order's events, looked up by order id (``refs.pair_rows``: ``%s`` the account, ``{}`` the
+# order ids)
+_LINE_CODES = (
+    "SELECT account_id, order_id, promo_codes FROM order_lines"
+    " WHERE account_id = %s AND promo_codes <> '' AND order_id {}"
+)
+_USED_CODES = (
+    "SELECT account_id, order_id, code FROM promo_uses WHERE account_id = %s AND order_id {}"
+)
+_RETURNED = "SELECT account_id, order_id, qty FROM returns WHERE account_id = %s AND order_id {}"
+_NEGATIVE = (
+    "SELECT account_id, order_id FROM feedback"
+    " WHERE account_id = %s AND rating <= 2 AND order_id {}"
+)
