@@ -17,7 +17,7 @@ from custsync.pipeline.states import is_given_key, key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.planner import analyze_keys
-from custsync.store.refs import chunks, one_of, pair_rows, rows_in
+from custsync.store.refs import chunks, driver_sql, one_of, pair_rows, rows_in
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
@@ -137,7 +137,7 @@ def _write_keys(
 def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """Run ``statement`` (driver SQL, ``%s`` marks) once per row, in batches."""
     for batch in chunks(rows, 20000):
-        conn.exec_driver_sql(_placeholders(conn, statement), batch)
+        conn.exec_driver_sql(driver_sql(conn, statement), batch)
 
 
 def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> None:
@@ -153,10 +153,6 @@ def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> Non
     _run(conn, statement, rows)
     for gone in chunks(key for key, n in rows if n < 0):
         conn.execute(delete(c).where(one_of(c.c.key, gone), c.c.holders <= 0))
-
-
-def _placeholders(conn: Connection, statement: str) -> str:
-    return statement.replace("%s", "?") if conn.dialect.name == "sqlite" else statement
 
 
 def key_counts(conn: Connection, keys: Collection[str]) -> dict[str, int]:

@@ -58,7 +58,7 @@ from custsync.store.metrics_figures import (
     single_figures,
     with_events,
 )
-from custsync.store.refs import all_rows
+from custsync.store.refs import all_rows, driver_sql
 from custsync.store.types import UtcDateTime
 
 CANCELLED = OrderStatus.CANCELLED.value
@@ -259,8 +259,5 @@ _JOIN_ORDERS = {"sqlite": "CROSS JOIN orders o INDEXED BY ix_orders_customer_by_
 
 
 def _event_rows(conn: Connection, query: str, *params: Any) -> Sequence[tuple[Any, ...]]:
-    dialect = conn.dialect.name
-    statement = query.format(join_orders=_JOIN_ORDERS.get(dialect, "JOIN orders o"))
-    if dialect == "sqlite":
-        statement = statement.replace("%s", "?")
-    return all_rows(conn.exec_driver_sql(statement, params))
+    statement = query.format(join_orders=_JOIN_ORDERS.get(conn.dialect.name, "JOIN orders o"))
+    return all_rows(conn.exec_driver_sql(driver_sql(conn, statement), params))

@@ -112,10 +112,16 @@ def rows_in(
         for chunk in chunks(sorted(values), array_chunk):
             yield from _fetched(conn, query.format("= ANY(%s)"), (*params, chunk))
         return
-    query = query.replace("%s", "?")
+    query = driver_sql(conn, query)
     for chunk in chunks(sorted(values)):
         marks = ", ".join(["?"] * len(chunk))
         yield from _fetched(conn, query.format(f"IN ({marks})"), (*params, *chunk))
+
+
+def driver_sql(conn: Connection, statement: str) -> str:
+    """``statement``, written with ``%s`` marks (psycopg's), as ``conn``'s driver takes it
+    (SQLite's marks are ``?``)."""
+    return statement.replace("%s", "?") if conn.dialect.name == "sqlite" else statement
 
 
 def _fetched(conn: Connection, statement: str, params: tuple[Any, ...]) -> Sequence[Any]:

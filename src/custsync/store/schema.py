@@ -41,9 +41,6 @@ BUYER_TOTALS = (
 CUSTOMER_TOTALS = (
     "customer_id", "currency", "purchased_at", "status", "total", "discount", "units", "account_id"
 )  # fmt: skip
-# an order's status and customer by its id (``ix_orders_customer_by_order``): returns, feedback
-# and promo codes reach their order's customer without reading the wide order row
-CUSTOMER_BY_ORDER = ("account_id", "order_id", "status", "customer_id")
 HAS_PROMO = text("promo_codes <> ''")  # order lines are read for their promo codes only
 PROFILED = text("profile IS NOT NULL")
 
@@ -95,22 +92,15 @@ sync_runs = Table(
     Index("ix_sync_runs_account_stream_started", "account_id", "stream", "started_at"),
 )
 
-_BUYER_COLUMNS = (
-    "name",
-    "email",
-    "phone",
-    "company",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country_code",
-)
+# what a buyer's contact data holds (``records.BuyerInfo``), as order, buyer and contact columns
+BUYER_FIELDS = (
+    "name", "email", "phone", "company", "address_line1", "address_line2", "city", "state",
+    "postal_code", "country_code",
+)  # fmt: skip
 
 
 def _buyer_columns(prefix: str = "") -> list[Column[str]]:
-    return [Column(f"{prefix}{name}", Text) for name in _BUYER_COLUMNS]
+    return [Column(f"{prefix}{name}", Text) for name in BUYER_FIELDS]
 
 
 orders = Table(
@@ -137,7 +127,8 @@ orders = Table(
     # cover the metrics sums, so they never read the wide rows
     Index("ix_orders_buyer_totals", *BUYER_TOTALS),
     Index("ix_orders_customer_totals", *CUSTOMER_TOTALS),
-    Index("ix_orders_customer_by_order", *CUSTOMER_BY_ORDER),
+    # an order's status and customer by its id: returns, feedback and promo codes reach it
+    Index("ix_orders_customer_by_order", "account_id", "order_id", "status", "customer_id"),
     Index("ix_orders_ingested_at", "ingested_at"),
 )
 
@@ -400,5 +391,3 @@ export_log = Table(
     Column("file", Text, nullable=False),
     Index("ix_export_log_exported_at", "exported_at"),
 )
-
-BUYER_FIELDS = _BUYER_COLUMNS
