@@ -60,14 +60,12 @@ from custsync.store.identity import (
 )
 from custsync.store.identity_keys import (
     StoredStates,
-    key_counts,
     key_members,
     load_profiles,
     profiled_among,
     profiled_buyer_count,
     replace_keys,
     store_all_keys,
-    stored_keys,
 )
 
 TOTAL_PARAM = "total_state"
@@ -98,7 +96,7 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     fresh = {ref: build_profile(f) for ref, f in facts.items()}
     stored = load_profiles(conn, fresh.keys())
     changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
-    reblocked, reweighed, rarity = _store_keys(conn, changed, params)
+    reblocked, reweighed, rarity = _store_keys(conn, changed, stored, params)
     rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
     states = StoredStates(conn, _given_states(params))
@@ -134,24 +132,23 @@ def _full_reason(
 
 
 def _store_keys(
-    conn: Connection, fresh: dict[BuyerRef, BuyerProfile], params: dict[str, int]
+    conn: Connection,
+    fresh: dict[BuyerRef, BuyerProfile],
+    stored: dict[BuyerRef, BuyerProfile],
+    params: dict[str, int],
 ) -> tuple[set[str], set[str], set[str]]:
-    """Store the new keys of ``fresh``. Returns every blocking key that became usable or
-    unusable (the pairs of its holders may have become or stopped being candidates), every
-    frequency key whose weight moved (only pairs of its holders need rescoring) and every
-    frequency key that stopped or started being rare (its few holders are rescored whole)."""
-    old = stored_keys(conn, fresh)
-    new = {ref: blocking_keys(p) | stat_keys(p) for ref, p in fresh.items()}
-    moved = {key for ref in new for key in new[ref].symmetric_difference(old.get(ref, set()))}
-    before = key_counts(conn, moved)
-    counted = replace_keys(conn, new, old)
-    after = {key: before.get(key, 0) + counted.get(key, 0) for key in moved}
+    """Store the new keys of ``fresh`` instead of those of their ``stored`` profiles. Returns
+    every blocking key that became usable or unusable (the pairs of its holders may have
+    become or stopped being candidates), every frequency key whose weight moved (only pairs
+    of its holders need rescoring) and every frequency key that stopped or started being rare
+    (its few holders are rescored whole)."""
+    old = {ref: _keys(stored[ref]) for ref in fresh if ref in stored}
+    counted = replace_keys(conn, {ref: _keys(p) for ref, p in fresh.items()}, old)
     total = params.get(TOTAL_PARAM, 0)
     reweighed: set[str] = set()
     reblocked: set[str] = set()
     rarity: set[str] = set()
-    for k in moved:
-        one, two = before.get(k, 0), after.get(k, 0)
+    for k, (one, two) in counted.items():
         if is_stat_key(k):
             if bits_move(k, one, two, total):
                 reweighed.add(k)
@@ -160,6 +157,10 @@ def _store_keys(
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):
             reblocked.add(k)
     return reblocked, reweighed, rarity
+
+
+def _keys(profile: BuyerProfile) -> frozenset[str]:
+    return blocking_keys(profile) | stat_keys(profile)
 
 
 def _rescore(

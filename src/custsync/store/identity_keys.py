@@ -1,7 +1,14 @@
 """Identity keys and profiles in the store: which buyers hold which blocking or frequency key
-(``identity_keys``), how many hold each (``identity_key_counts``, kept with the keys so that
-a weight is one lookup, not a count over every holder) and each buyer's stored profile
-(``buyers.profile``)."""
+(``identity_keys``), how many hold each key held by two or more (``identity_key_counts``, kept
+with the keys so that a weight is one lookup, not a count over every holder) and each buyer's
+stored profile (``buyers.profile``).
+
+Most keys are held by one buyer (a street and postal code, a name in a town): they have no
+count row, and a key without one is held by the one buyer its key row names, or by nobody. A
+sync of new buyers then writes no count for most of their keys. A buyer's stored keys are
+those of its stored profile (both are written together), so no index of keys by buyer is
+kept either.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ _COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
 # ones): given 4,000 keys it scanned the whole key index, given 2,000 it still looked each
 # one up (1M-order store: 0.66-0.74 s per sync in chunks of 10,000, 0.17-0.21 s in 1,000).
 MEMBERS_CHUNK = 1000
+COUNTED = 2  # a key has a count row from this many holders on
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
 
@@ -51,32 +59,18 @@ def load_profile_texts(conn: Connection, refs: Collection[BuyerRef]) -> dict[Buy
     }
 
 
-def stored_keys(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef, set[str]]:
-    query = (
-        "SELECT account_id, buyer_key, key FROM identity_keys"
-        " WHERE account_id = %s AND buyer_key {}"
-    )
-    found: dict[BuyerRef, set[str]] = defaultdict(set)
-    for account, buyer_key, key in pair_rows(conn, query, refs):
-        found[(AccountId(account), BuyerKey(buyer_key))].add(key)
-    return found
-
-
 def store_all_keys(conn: Connection, *holders: Mapping[str, Sequence[BuyerRef]]) -> None:
     """Store every key anew with its holders (each sorted), forgetting all others: a full
-    run. Rows go in primary-key order with the buyer index dropped, which is then built
-    by sorting: the keys of a million orders (ten million rows) would otherwise go into
-    two B-trees in random order, several times slower. ``holders`` may come in parts whose
-    keys never collide (blocking and frequency keys). Then PostgreSQL analyzes them."""
+    run. Rows go in primary-key order: the keys of a million orders (ten million rows) would
+    otherwise go into the B-tree in random order, several times slower. ``holders`` may come
+    in parts whose keys never collide (blocking and frequency keys). Then PostgreSQL analyzes
+    them."""
     conn.execute(delete(schema.identity_keys))
     conn.execute(delete(schema.identity_key_counts))
-    (by_buyer,) = schema.identity_keys.indexes
-    by_buyer.drop(conn)
     held = [(key, refs) for part in holders for key, refs in part.items()]
     held.sort(key=lambda item: item[0])
     _load(conn, _KEYS, ((key, *ref) for key, refs in held for ref in refs))
-    by_buyer.create(conn)
-    _load(conn, _COUNTS, ((key, len(refs)) for key, refs in held))
+    _load(conn, _COUNTS, ((key, len(refs)) for key, refs in held if len(refs) >= COUNTED))
     analyze_keys(conn)
 
 
@@ -98,13 +92,17 @@ def replace_keys(
     conn: Connection,
     keys: Mapping[BuyerRef, Collection[str]],
     old: Mapping[BuyerRef, Collection[str]] | None = None,
-) -> dict[str, int]:
-    """Store each buyer's keys instead of its ``old`` ones (as ``stored_keys`` read them;
-    ``None``: neither these buyers nor these keys are stored yet), and keep the counts with
-    them. Only the keys a buyer gained or lost are written (a returning buyer keeps most of
-    its keys); rows go in batches, never all held at once. Returns how the count of each key
-    moved (keys whose count stayed are left out)."""
+) -> dict[str, tuple[int, int]]:
+    """Store each buyer's keys instead of its ``old`` ones (the keys of its stored profile;
+    ``None``: none of these buyers has keys stored yet), and keep the counts with them. Only
+    the keys a buyer gained or lost are written (a returning buyer keeps most of its keys);
+    rows go in batches, never all held at once. Returns how many buyers held each key whose
+    count moved, before and after (keys whose count stayed are left out)."""
     before = old or {}
+    moves: Counter[str] = Counter(key for held in keys.values() for key in held)
+    moves.subtract(key for held in before.values() for key in held)
+    held = key_counts(conn, [key for key, n in moves.items() if n])
+    counts = {key: (held.get(key, 0), held.get(key, 0) + n) for key, n in moves.items() if n}
     _write_keys(
         conn,
         "DELETE FROM identity_keys WHERE key = %s AND account_id = %s AND buyer_key = %s",
@@ -112,11 +110,8 @@ def replace_keys(
         keys,
     )
     _write_keys(conn, _INSERT_KEY, keys, before)
-    moves: Counter[str] = Counter(key for held in keys.values() for key in held)
-    moves.subtract(key for held in before.values() for key in held)
-    moved = {key: n for key, n in moves.items() if n}
-    _count(conn, moved, is_empty=old is None)
-    return moved
+    _count(conn, counts)
+    return counts
 
 
 def _write_keys(
@@ -140,25 +135,25 @@ def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> N
         conn.exec_driver_sql(driver_sql(conn, statement), batch)
 
 
-def _count(conn: Connection, moves: Mapping[str, int], *, is_empty: bool) -> None:
-    """Add ``moves`` to the holder counts; a key nobody holds any more loses its row."""
+def _count(conn: Connection, counts: Mapping[str, tuple[int, int]]) -> None:
+    """Write the new counts (``counts``: each key's holders before and after): a key held by
+    two or more has its row, the others lose theirs."""
     c = schema.identity_key_counts
-    rows = sorted(moves.items())
-    statement = _INSERT_COUNT
-    if not is_empty:
-        statement += (
-            " ON CONFLICT (key) DO UPDATE SET holders = identity_key_counts.holders"
-            " + excluded.holders"
-        )
-    _run(conn, statement, rows)
-    for gone in chunks(key for key, n in rows if n < 0):
-        conn.execute(delete(c).where(one_of(c.c.key, gone), c.c.holders <= 0))
+    kept = sorted((key, after) for key, (_, after) in counts.items() if after >= COUNTED)
+    _run(conn, _INSERT_COUNT + " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders", kept)
+    dropped = sorted(key for key, (was, now) in counts.items() if was >= COUNTED > now)
+    for gone in chunks(dropped):
+        conn.execute(delete(c).where(one_of(c.c.key, gone)))
 
 
 def key_counts(conn: Connection, keys: Collection[str]) -> dict[str, int]:
-    """How many buyers hold each of ``keys`` (keys nobody holds are left out)."""
+    """How many buyers hold each of ``keys`` (keys nobody holds are left out): the count
+    row's, else 1 for a key that has a holder's row."""
     query = "SELECT key, holders FROM identity_key_counts WHERE key {}"
-    return {key: int(n) for key, n in rows_in(conn, query, keys)}
+    counts = {key: int(n) for key, n in rows_in(conn, query, keys)}
+    single = "SELECT key FROM identity_keys WHERE key {}"
+    counts |= {key: 1 for (key,) in rows_in(conn, single, [k for k in keys if k not in counts])}
+    return counts
 
 
 def key_members(conn: Connection, keys: Collection[str]) -> dict[str, list[BuyerRef]]:

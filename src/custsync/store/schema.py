@@ -281,17 +281,18 @@ identity_links = Table(
 # Blocking and frequency keys of each buyer (pipeline.profiles): who to compare, how common.
 # On SQLite both key tables are stored in their primary key's order (WITHOUT ROWID): a key's
 # row is then one B-tree lookup instead of an index entry and a table row (migration 0011).
+# A buyer's keys are those of its stored profile: no index by buyer (migration 0014).
 identity_keys = Table(
     "identity_keys",
     metadata,
     Column("key", KEY, primary_key=True),
     Column("account_id", ID, primary_key=True),
     Column("buyer_key", KEY, primary_key=True),
-    Index("ix_identity_keys_buyer", "account_id", "buyer_key"),
     sqlite_with_rowid=False,
 )
 
-# How many buyers hold each key, kept with ``identity_keys`` (frequency weights read it).
+# How many buyers hold each key held by two or more, kept with ``identity_keys`` (frequency
+# weights and blocking read it); a key without a row has one holder or none (migration 0014).
 identity_key_counts = Table(
     "identity_key_counts",
     metadata,

@@ -23,9 +23,9 @@ from custsync.store.identity import (
 )
 from custsync.store.identity_keys import (
     StoredStates,
+    key_counts,
     replace_keys,
     store_all_keys,
-    stored_keys,
 )
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -45,36 +45,59 @@ def _counts(store: Store) -> dict[str, int]:
         return {key: n for key, n in conn.execute(select(c.c.key, c.c.holders))}
 
 
+def _keys(store: Store) -> dict[tuple[AccountId, BuyerKey], set[str]]:
+    k = schema.identity_keys
+    found: dict[tuple[AccountId, BuyerKey], set[str]] = {}
+    with store.engine.connect() as conn:
+        for key, account, buyer_key in conn.execute(select(k.c.key, k.c.account_id, k.c.buyer_key)):
+            found.setdefault(_ref(account, buyer_key), set()).add(key)
+    return found
+
+
 def test_replacing_keys_keeps_rows_and_counts_as_if_written_anew(store: Store) -> None:
     with store.begin() as conn:
         replace_keys(conn, {A: {"p:1", "L:lee"}, B: {"p:1", "L:kim"}})
+    assert _counts(store) == {"p:1": 2}
     with store.begin() as conn:
-        old = stored_keys(conn, [A, C])
-        replace_keys(conn, {A: {"p:2", "L:lee"}, C: {"p:2"}}, old)
+        moved = replace_keys(conn, {A: {"p:2", "L:lee"}, C: {"p:2"}}, {A: {"p:1", "L:lee"}})
+    assert moved == {"p:1": (2, 1), "p:2": (0, 2)}
+    assert _keys(store) == {A: {"p:2", "L:lee"}, B: {"p:1", "L:kim"}, C: {"p:2"}}
+    assert _counts(store) == {"p:2": 2}  # a key held by one buyer has no count row
     with store.engine.connect() as conn:
-        assert stored_keys(conn, [A, B, C]) == {
-            A: {"p:2", "L:lee"},
-            B: {"p:1", "L:kim"},
-            C: {"p:2"},
-        }
-    assert _counts(store) == {"p:1": 1, "p:2": 2, "L:lee": 1, "L:kim": 1}
+        found = key_counts(conn, ["p:1", "p:2", "L:lee", "L:kim", "L:nobody"])
+    assert found == {"p:1": 1, "p:2": 2, "L:lee": 1, "L:kim": 1}
 
 
-def test_a_full_run_stores_every_key_anew_and_keeps_the_buyer_index(store: Store) -> None:
+def test_a_key_losing_its_second_holder_loses_its_count_row(store: Store) -> None:
+    with store.begin() as conn:
+        replace_keys(conn, {A: {"p:1"}, B: {"p:1"}, C: {"p:1"}})
+    with store.begin() as conn:
+        assert replace_keys(conn, {B: set()}, {B: {"p:1"}}) == {"p:1": (3, 2)}
+    assert _counts(store) == {"p:1": 2}
+    with store.begin() as conn:
+        assert replace_keys(conn, {A: {"p:9"}}, {A: {"p:1"}}) == {"p:1": (2, 1), "p:9": (0, 1)}
+    assert _counts(store) == {}
+    with store.begin() as conn:
+        assert replace_keys(conn, {C: set()}, {C: {"p:1"}}) == {"p:1": (1, 0)}
+    with store.engine.connect() as conn:
+        assert key_counts(conn, ["p:1", "p:9"]) == {"p:9": 1}
+
+
+def test_a_full_run_stores_every_key_anew_and_counts_the_shared_ones(store: Store) -> None:
     with store.begin() as conn:
         replace_keys(conn, {A: {"p:1", "L:lee"}, B: {"p:1"}})
     with store.begin() as conn:
         store_all_keys(conn, {"p:2": [A, C], "h:9": [B]}, {"L:kim": [D, A, B]})
+    assert _keys(store) == {
+        A: {"p:2", "L:kim"},
+        B: {"h:9", "L:kim"},
+        C: {"p:2"},
+        D: {"L:kim"},
+    }
+    assert _counts(store) == {"p:2": 2, "L:kim": 3}
     with store.engine.connect() as conn:
-        assert stored_keys(conn, [A, B, C, D]) == {
-            A: {"p:2", "L:kim"},
-            B: {"h:9", "L:kim"},
-            C: {"p:2"},
-            D: {"L:kim"},
-        }
-        indexes = {x["name"]: x["column_names"] for x in inspect(conn).get_indexes("identity_keys")}
-    assert indexes["ix_identity_keys_buyer"] == ["account_id", "buyer_key"]
-    assert _counts(store) == {"p:2": 2, "h:9": 1, "L:kim": 3}
+        assert key_counts(conn, ["h:9", "p:1"]) == {"h:9": 1}
+        assert inspect(conn).get_indexes("identity_keys") == []
 
 
 def test_stored_states_read_keys_not_fetched_when_asked(store: Store) -> None:

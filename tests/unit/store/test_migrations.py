@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, inspect, select, text
 
 from custsync.store import schema
 from custsync.store.db import Store, is_current, open_store, upgrade
+from custsync.store.identity_keys import key_counts
 from custsync.store.schema import metadata
 
 
@@ -31,7 +32,7 @@ def test_the_key_tables_keep_their_rows_when_stored_in_key_order(db_url: str) ->
             insert(k), [dict(zip(("key", "account_id", "buyer_key"), r, strict=True)) for r in keys]
         )
         conn.execute(insert(c), [{"key": key, "holders": n} for key, n in counts])
-    upgrade(store)
+    upgrade(store, "0013")
     with store.engine.connect() as conn:
         assert sorted(tuple(row) for row in conn.execute(select(k))) == keys
         assert sorted(tuple(row) for row in conn.execute(select(c))) == counts
@@ -41,4 +42,28 @@ def test_the_key_tables_keep_their_rows_when_stored_in_key_order(db_url: str) ->
             assert clustered == {"identity_keys", "identity_key_counts"}
             indexes = conn.execute(text("PRAGMA index_list(identity_keys)")).all()
             assert "ix_identity_keys_buyer" in {row[1] for row in indexes}
+    store.dispose()
+
+
+def test_key_counts_stay_for_shared_keys_only_and_read_alike(db_url: str) -> None:
+    store = open_store(db_url)
+    upgrade(store, "0013")
+    keys = [("n:ann|lee", "a1", "b1"), ("n:ann|lee", "a2", "b7"), ("p:+14155550100", "a1", "b1")]
+    k, c = schema.identity_keys, schema.identity_key_counts
+    with store.begin() as conn:
+        conn.execute(
+            insert(k), [dict(zip(("key", "account_id", "buyer_key"), r, strict=True)) for r in keys]
+        )
+        conn.execute(
+            insert(c), [{"key": "n:ann|lee", "holders": 2}, {"key": "p:+14155550100", "holders": 1}]
+        )
+    upgrade(store)
+    with store.engine.connect() as conn:
+        assert sorted(tuple(row) for row in conn.execute(select(k))) == keys
+        assert sorted(tuple(row) for row in conn.execute(select(c))) == [("n:ann|lee", 2)]
+        assert key_counts(conn, ["n:ann|lee", "p:+14155550100", "p:1"]) == {
+            "n:ann|lee": 2,
+            "p:+14155550100": 1,
+        }
+        assert inspect(conn).get_indexes("identity_keys") == []
     store.dispose()

@@ -76,7 +76,8 @@ def test_an_incremental_run_leaves_statistics_to_autovacuum(pg_store: Store) -> 
 @pytest.mark.postgres
 def test_keys_loaded_by_a_full_run_come_with_planner_statistics(pg_store: Store) -> None:
     refs = [(AccountId("shop"), BuyerKey(f"b{i:06}")) for i in range(KEY_HOLDERS)]
-    members = {f"N:name{i % (KEY_HOLDERS // 4)}": [ref] for i, ref in enumerate(refs)}
+    keys = KEY_HOLDERS // 4
+    members = {f"N:name{i}": refs[i::keys] for i in range(keys)}  # four holders each
     wanted = sorted(members)[::100]
     stats = (
         "SELECT tablename, n_distinct FROM pg_stats WHERE attname = 'key'"
