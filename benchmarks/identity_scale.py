@@ -15,10 +15,11 @@ starts the next run from the same state without storing them again; the rebuilds
 ``--check`` rebuilds a copy of the synced store in full and compares the links, customers and
 key counts with what the incremental syncs stored (they must be equal). ``--pg URL`` runs the
 rebuilds on PostgreSQL instead: the stored world is copied into a new database next to the one
-``URL`` names (a role that may create databases), dropped at the end. On SQLite the syncs start
-once the rebuild's write-ahead log (a few GB) has been copied into the database file, as a
-scheduled sync finds the store (the wait is printed); a sync run while that copy is going on is
-slower. The run ends by scoring buyer → person against the world's truth. The world's people
+``URL`` names (a role that may create databases), dropped at the end. On SQLite each sync
+starts once the write-ahead log of what came before (the rebuild's: a few GB; a sync's: about
+130 MB) has been copied into the database file, as a scheduled sync, minutes after the last,
+finds the store (each wait is printed: the copy runs in the background); a sync run while such
+a copy is going on is slower. The run ends by scoring buyer → person against the world's truth. The world's people
 draw their names and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the
 served world's short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the
 world's orders, vocabulary and room for new orders, whose number sets the world's timeline):
@@ -269,17 +270,24 @@ def _rebuilds(
         "full rebuild: identities and customers",
         lambda: rebuild_customers(store, None, base_currency="USD", now=NOW + DAY),
     )
-    if store.engine.dialect.name == "sqlite":  # syncs as a scheduled one finds the store
-        timed("the rebuild's log copied into the file", lambda: CHECKPOINTS.wait(timeout=900))
+    quiet(store, "the rebuild's log copied into the file")
     start = 0
     for number, size in enumerate(batches, start=1):
         sync_batch(store, fresh[start : start + size], number, at=NOW + (1 + number) * DAY)
+        quiet(store, f"sync {number}: its log copied into the file")
         start += size
     if check:
         store = check_against_full(store, target)
     compare_metrics(store, target.tmp)
     reprice(store)
     timed("buyer → person against the world's truth", lambda: score_buyers(store, world))
+
+
+def quiet(store: Store, label: str) -> None:
+    """On SQLite, wait for the background checkpoints (syncs as a scheduled one finds the
+    store: the last one's log copied long before)."""
+    if store.engine.dialect.name == "sqlite":
+        timed(label, lambda: CHECKPOINTS.wait(timeout=900))
 
 
 def score_buyers(store: Store, world: World) -> None:
