@@ -17,12 +17,13 @@ key counts with what the incremental syncs stored (they must be equal). ``--pg U
 rebuilds on PostgreSQL instead: the stored world is copied into a new database next to the one
 ``URL`` names (a role that may create databases), dropped at the end. On SQLite each sync
 starts once the write-ahead log of what came before (the rebuild's: a few GB; a sync's: about
-130 MB) has been copied into the database file, as a scheduled sync, minutes after the last,
+100 MB) has been copied into the database file, as a scheduled sync, minutes after the last,
 finds the store (each wait is printed: the copy runs in the background); a sync run while such
-a copy is going on is slower. The run ends by scoring buyer → person against the world's truth. The world's people
-draw their names and places from the sandbox's wide vocabulary (``--vocabulary sandbox``: the
-served world's short tables). Beside ``--db PATH`` the run keeps ``PATH.world.json`` (the
-world's orders, vocabulary and room for new orders, whose number sets the world's timeline):
+a copy is going on is slower. The run ends by scoring buyer → person against the world's truth.
+The world's people draw their names and places from the sandbox's wide vocabulary
+(``--vocabulary sandbox``: the served world's short tables). Beside ``--db PATH`` the run
+keeps ``PATH.world.json`` (the world's orders, vocabulary and room for new orders, whose number
+sets the world's timeline):
 ``--reuse`` makes the same world again from it, and refuses other ``--orders`` or
 ``--vocabulary``, or more new orders than the room holds.
 
