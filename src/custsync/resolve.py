@@ -96,10 +96,10 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     fresh = {ref: build_profile(f) for ref, f in facts.items()}
     stored = load_profiles(conn, fresh.keys())
     changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
-    reblocked, reweighed, rarity = _store_keys(conn, changed, stored, params)
+    reblocked, reweighed, rarity, held = _store_keys(conn, changed, stored, params)
     rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
-    states = StoredStates(conn, _given_states(params))
+    states = StoredStates(conn, _given_states(params), held)
     relinked = _rescore(conn, rescore, profiles, states, now)
     repaired, moves = _repair(conn, reblocked, reweighed, rescore, profiles, states=states, now=now)
     moved = rescore | repaired
@@ -109,7 +109,8 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
         extra = set(_account_refs(conn, flipped)) - rescore
         profiles |= load_profiles(conn, extra)
         rescore |= extra
-        relinked = _rescore(conn, rescore, profiles, StoredStates(conn, _given_states(params)), now)
+        states = StoredStates(conn, _given_states(params), held)  # the new name policies
+        relinked = _rescore(conn, rescore, profiles, states, now)
         update_policy(conn, flipped, params, relinked, now=now)  # sure links stay: no new flip
         moved |= rescore
     found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
@@ -136,12 +137,13 @@ def _store_keys(
     fresh: dict[BuyerRef, BuyerProfile],
     stored: dict[BuyerRef, BuyerProfile],
     params: dict[str, int],
-) -> tuple[set[str], set[str], set[str]]:
+) -> tuple[set[str], set[str], set[str], dict[str, int]]:
     """Store the new keys of ``fresh`` instead of those of their ``stored`` profiles. Returns
     every blocking key that became usable or unusable (the pairs of its holders may have
     become or stopped being candidates), every frequency key whose weight moved (only pairs
-    of its holders need rescoring) and every frequency key that stopped or started being rare
-    (its few holders are rescored whole)."""
+    of its holders need rescoring), every frequency key that stopped or started being rare
+    (its few holders are rescored whole), and how many now hold each key whose count moved
+    (the scores need not read those again)."""
     old = {ref: _keys(stored[ref]) for ref in fresh if ref in stored}
     counted = replace_keys(conn, {ref: _keys(p) for ref, p in fresh.items()}, old)
     total = params.get(TOTAL_PARAM, 0)
@@ -156,7 +158,7 @@ def _store_keys(
                 rarity.add(k)
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):
             reblocked.add(k)
-    return reblocked, reweighed, rarity
+    return reblocked, reweighed, rarity, {k: after for k, (_, after) in counted.items()}
 
 
 def _keys(profile: BuyerProfile) -> frozenset[str]:

@@ -172,11 +172,15 @@ class StoredStates(Mapping[str, int]):
     ``fetch`` reads many keys at once, and a key asked for unfetched is read then. So scores
     see the state of every key they look at, as in a full run, whichever buyers a run holds
     (a key nobody holds is absent, as there). ``given`` holds entries that are no stored key:
-    the number of buyers' state and the name policies."""
+    the number of buyers' state and the name policies; ``held``, how many hold keys whose
+    count the run knows already (those it has just written)."""
 
-    def __init__(self, conn: Connection, given: Mapping[str, int]) -> None:
+    def __init__(
+        self, conn: Connection, given: Mapping[str, int], held: Mapping[str, int] | None = None
+    ) -> None:
         self._conn = conn
         self._states = dict(given)  # a key read that nobody holds: UNHELD
+        self._states.update({key: key_state(n) if n else UNHELD for key, n in (held or {}).items()})
 
     def fetch(self, keys: Iterable[str]) -> None:
         wanted = {key for key in keys if key not in self._states}

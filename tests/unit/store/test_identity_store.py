@@ -873,9 +873,54 @@ def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: 
     finally:
         sql_event.remove(store.engine, "before_cursor_execute", seen)
     assert _customer_of(store, "1003") == _customer_of(store, "1001")
-    # the keys that moved (their counts after are counted, not read); the blocking keys; the
-    # pairs' frequency keys
-    assert len(reads) == 3
+    # the keys that moved, before they are written (their counts after are counted, not read;
+    # they are all the new buyer's blocking keys); the pairs' frequency keys
+    assert len(reads) == 2
+
+
+def _holders(store: Store) -> dict[str, int]:
+    k = schema.identity_keys
+    with store.engine.connect() as conn:
+        keys = [key for (key,) in conn.execute(select(k.c.key))]
+    return {key: keys.count(key) for key in set(keys)}
+
+
+def _counts(statement: str) -> bool:
+    """Whether ``statement`` reads how many buyers hold some keys (a count row, or else the
+    one holder's row)."""
+    return statement.startswith(("SELECT key, holders FROM", "SELECT key FROM identity_keys"))
+
+
+def _keys_in(params: object) -> set[str]:
+    """The keys a lookup passed (SQLite: one mark each; PostgreSQL: one array)."""
+    values = params if isinstance(params, tuple | list) else ()
+    found = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    return {v for v in found if isinstance(v, str)}
+
+
+def test_the_scores_do_not_read_again_the_counts_a_sync_has_just_written(store: Store) -> None:
+    _resolved_people(store)
+    before = _holders(store)
+    later = NOW + timedelta(hours=1)
+    new = [_order(8, "shop", "1003", "Ann Lee", phone="2065550199", day=8)]
+    touched = _ingest(store, new, later)
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        seen.append((statement, params))
+
+    sql_event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        rebuild_customers(store, touched, base_currency="USD", now=later)
+    finally:
+        sql_event.remove(store.engine, "before_cursor_execute", record)
+    after = _holders(store)
+    moved = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert {"p:+12065550199", "n:ann|lee"} & moved
+    wrote = next(i for i, (st, _) in enumerate(seen) if st.startswith("INSERT INTO identity_keys"))
+    counted = [(i, _keys_in(params)) for i, (st, params) in enumerate(seen) if _counts(st)]
+    assert moved <= {key for i, keys in counted if i < wrote for key in keys}  # read once
+    assert not moved & {key for i, keys in counted if i > wrote for key in keys}
 
 
 def test_profiled_buyers_are_counted_only_as_far_as_asked(store: Store) -> None:
