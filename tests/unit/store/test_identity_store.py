@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -881,8 +881,7 @@ def test_an_incremental_run_reads_the_key_states_its_scores_need_at_once(store: 
 def _holders(store: Store) -> dict[str, int]:
     k = schema.identity_keys
     with store.engine.connect() as conn:
-        keys = [key for (key,) in conn.execute(select(k.c.key))]
-    return {key: keys.count(key) for key in set(keys)}
+        return dict(Counter(str(key) for (key,) in conn.execute(select(k.c.key))))
 
 
 def _counts(statement: str) -> bool:
