@@ -24,7 +24,7 @@ from custsync.pipeline.fx import FxTable
 from custsync.pipeline.identity import assign_customer_ids, new_id_candidates
 from custsync.pipeline.merge import golden_contact
 from custsync.pipeline.metrics import compute_metrics, currency_totals
-from custsync.pipeline.profiles import BuyerProfile, build_profile, profile_to_json
+from custsync.pipeline.profiles import BuyerProfile, profile_to_json
 from custsync.records import CustomerId
 from custsync.resolve import Resolution, resolve
 from custsync.store.customers import (
@@ -171,7 +171,9 @@ def _profile_texts(
     conn: Connection, refs: Sequence[BuyerRef], profiles: Mapping[BuyerRef, BuyerProfile]
 ) -> dict[BuyerRef, str]:
     """The profile (JSON) to store for each of ``refs``: the one resolved, else the one stored
-    (its buyer has no new facts, so it stands; written back as it reads)."""
+    (its buyer has no new facts, so it stands; written back as it reads). A buyer with
+    neither keeps none: a profile is stored only with its keys (``resolve``), which read a
+    buyer's old keys from its stored profile."""
     texts = {ref: profile_to_json(profiles[ref]) for ref in refs if ref in profiles}
     return texts | load_profile_texts(conn, [ref for ref in refs if ref not in texts])
 
@@ -195,6 +197,6 @@ def _record(
         metrics=compute_metrics(orders, fx),
         buyers=buyers,
         totals=currency_totals(orders),
-        profiles={b.ref: texts.get(b.ref) or profile_to_json(build_profile(b)) for b in written},
+        profiles={b.ref: texts[b.ref] for b in written if b.ref in texts},
         standing=standing.intersection(cluster),
     )
