@@ -72,6 +72,7 @@ class ImportSummary:
     updated: int
     unchanged: int
     skipped: Counter[str] = field(default_factory=Counter)
+    unnamed_reachable: int = 0  # skipped for no name, with an e-mail or a phone
     mapping: Mapping[str, str] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
     customers_refreshed: int = 0
@@ -98,6 +99,7 @@ def import_contacts(
         updated=counts.updated,
         unchanged=counts.unchanged,
         skipped=result.skipped,
+        unnamed_reachable=result.unnamed_reachable,
         mapping=result.mapping,
         ignored_columns=tuple(result.ignored_columns),
         customers_refreshed=refreshed,

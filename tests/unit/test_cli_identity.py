@@ -49,11 +49,15 @@ def test_import_keeps_unnamed_rows_with_a_phone_when_asked_and_matches_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "list.csv").write_text(LIST + "5,,+1 206 555 0142,,,,\n", encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    hint = "1 of the rows without a name have an e-mail or a phone: --keep-unnamed brings them in"
+    assert hint in capsys.readouterr().out
     assert main(["import", "list.csv", "--account", "shop-list", "--keep-unnamed"]) == 0
     out = capsys.readouterr().out
-    assert "imported 4 (4 new, 0 changed, 0 unchanged), skipped 1" in out
+    assert "imported 4 (1 new, 0 changed, 3 unchanged), skipped 1" in out
     assert "skipped 1: no name, e-mail or phone" in out
-    assert "customers refreshed: 2" in out  # row 5 joined Ann Lee by her phone
+    assert "--keep-unnamed brings" not in out
+    assert "customers refreshed: 2" in out
     assert main(["customers", "search", "Ann Lee"]) == 0
     (found,) = set(_ids(capsys.readouterr().out))
     assert main(["customers", "show", found]) == 0

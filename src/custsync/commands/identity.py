@@ -103,6 +103,11 @@ def summary_lines(path: Path, summary: ImportSummary) -> list[str]:
     )
     for reason, count in sorted(summary.skipped.items()):
         lines.append(f"  skipped {count}: {reason}")
+    if summary.unnamed_reachable:
+        lines.append(
+            f"  {summary.unnamed_reachable} of the rows without a name have an e-mail or a "
+            "phone: --keep-unnamed brings them in"
+        )
     lines.append(f"  customers refreshed: {summary.customers_refreshed}")
     return lines
 

@@ -36,6 +36,7 @@ Row = Mapping[str, str]
 class ImportResult:
     contacts: list[ImportedContact] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)  # reason → rows
+    unnamed_reachable: int = 0  # rows skipped for no name that have an e-mail or a phone
     mapping: dict[str, str] = field(default_factory=dict)  # column → field
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -75,6 +76,7 @@ def read_contacts(
         contact = to_contact(values, row, account_id, row_number, unnamed=unnamed)
         if contact is None:
             result.skipped["no name, e-mail or phone" if unnamed else "no name"] += 1
+            result.unnamed_reachable += bool(values.get("email") or values.get("phone"))
         elif contact.buyer_key in seen:
             result.skipped["external_id repeated"] += 1
         else:

@@ -63,7 +63,8 @@ def test_unnamed_rows_come_in_only_when_asked_and_only_with_an_email_or_phone(
     text = CSV_TEXT + "A4,,,,+1 512 555 0100,,,,,,,,\nA5,,,Kay@Example.com,,,,,,,,,\n"
     path = _write(tmp_path, text)
     assert [c.buyer_key for c in read_contacts(path, LIST).contacts] == ["A1", "A3"]
-    assert dict(read_contacts(path, LIST).skipped) == {"no name": 3, "empty row": 1}
+    skipped = read_contacts(path, LIST)
+    assert (dict(skipped.skipped), skipped.unnamed_reachable) == ({"no name": 3, "empty row": 1}, 2)
     result = read_contacts(path, LIST, unnamed=True)
     assert [c.buyer_key for c in result.contacts] == ["A1", "A3", "A4", "A5"]
     phone_only, email_only = result.contacts[2:]
@@ -74,6 +75,7 @@ def test_unnamed_rows_come_in_only_when_asked_and_only_with_an_email_or_phone(
     )
     assert (email_only.buyer.name, email_only.buyer.email) == (None, "Kay@Example.com")
     assert dict(result.skipped) == {"no name, e-mail or phone": 1, "empty row": 1}
+    assert result.unnamed_reachable == 0
 
 
 def test_map_overrides_and_full_names_are_split(tmp_path: Path) -> None:
