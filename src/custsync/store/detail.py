@@ -4,7 +4,7 @@ codes, returns and feedback, notes, watchlist state and the identity links that 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -39,7 +39,8 @@ class AccountInfo:
 
 @dataclass(frozen=True, slots=True)
 class Alternates:
-    """Every distinct value seen on the customer's orders, golden value included."""
+    """Every distinct value seen on the customer's orders and imported contact rows, golden
+    value included."""
 
     names: tuple[str, ...]
     emails: tuple[str, ...]
@@ -129,7 +130,9 @@ def customer_detail(store: Store, customer_id: str) -> CustomerDetail:
             select(*(c.c[n] for n in CUSTOMER_COLUMNS)).where(c.c.customer_id == current)
         ).one()
         buyers = _buyers(conn, current)
-        orders, alternates = _orders(conn, current)
+        orders, order_rows = _orders(conn, current)
+        contacts = _contact_rows(conn, [(b.account_id, b.buyer_key) for b in buyers])
+        alternates = _alternates([(order_rows, "buyer_"), (contacts, "")])
         return CustomerDetail(
             asked_id=customer_id,
             row=CustomerRow(**row._mapping),
@@ -180,7 +183,20 @@ def _accounts(conn: Connection, ids: set[str]) -> tuple[AccountInfo, ...]:
     return tuple(AccountInfo(**r._mapping) for r in conn.execute(query))
 
 
-def _orders(conn: Connection, customer_id: str) -> tuple[tuple[OrderDetail, ...], Alternates]:
+def _contact_rows(conn: Connection, buyers: Iterable[tuple[str, str]]) -> list[RowMapping]:
+    """The imported contact rows of ``buyers`` (those from customer lists have one)."""
+    c = schema.contacts
+    fields = [c.c[name] for name in (*_TEXT_PARTS, *_ADDRESS_PARTS)]
+    return [
+        r
+        for where in pair_filters(c.c.account_id, c.c.buyer_key, buyers)
+        for r in conn.execute(select(*fields).where(where)).mappings()
+    ]
+
+
+def _orders(
+    conn: Connection, customer_id: str
+) -> tuple[tuple[OrderDetail, ...], Sequence[RowMapping]]:
     o = schema.orders
     query = (
         select(o)
@@ -202,7 +218,7 @@ def _orders(conn: Connection, customer_id: str) -> tuple[tuple[OrderDetail, ...]
         )
         for r, key in zip(rows, keys, strict=True)
     )
-    return orders, _alternates(rows)
+    return orders, rows
 
 
 _ORDER_FIELDS = (
@@ -267,20 +283,22 @@ def _per_order(
 
 # in the order a customer's own address is shown: street lines, postal code, city, state, country
 _ADDRESS_PARTS = ("address_line1", "address_line2", "postal_code", "city", "state", "country_code")
+_TEXT_PARTS = ("name", "email", "phone", "company")
 
 
-def _alternates(rows: Iterable[RowMapping]) -> Alternates:
+def _alternates(sources: Iterable[tuple[Iterable[RowMapping], str]]) -> Alternates:
+    """The distinct values of rows whose columns are the buyer fields behind a prefix."""
     seen: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        get = r.__getitem__
-        for field in ("name", "email", "phone", "company"):
-            value = get(f"buyer_{field}")
-            if value and value.strip():
-                seen[field].add(value.strip())
-        parts = [get(f"buyer_{name}") for name in _ADDRESS_PARTS]
-        address = ", ".join(p.strip() for p in parts if p and p.strip())
-        if address:
-            seen["address"].add(address)
+    for rows, prefix in sources:
+        for r in rows:
+            for field in _TEXT_PARTS:
+                value = r[f"{prefix}{field}"]
+                if value and value.strip():
+                    seen[field].add(value.strip())
+            parts = [r[f"{prefix}{name}"] for name in _ADDRESS_PARTS]
+            address = ", ".join(p.strip() for p in parts if p and p.strip())
+            if address:
+                seen["address"].add(address)
     return Alternates(
         names=tuple(sorted(seen["name"])),
         emails=tuple(sorted(seen["email"])),

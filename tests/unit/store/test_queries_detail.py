@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
+from custsync.curation import import_contacts
 from custsync.errors import StoreError
+from custsync.records import AccountId
 from custsync.store import schema
 from custsync.store.annotations import add_note, watch
 from custsync.store.db import Store
@@ -36,6 +39,25 @@ def test_detail_has_orders_lines_codes_returns_and_feedback(seeded: Store) -> No
     assert [line.sku for line in order.lines] == ["SKU-1"]
     assert [a.account_id for a in detail.accounts] == ["eu"]
     assert detail.alternates.emails == ("taro@example.jp",)
+
+
+def test_alternates_include_what_imported_contact_rows_say(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "id,name,email,phone,zip,country\n"
+        "1,Ann Lee,ann@example.com,(206) 555-0142,98101,US\n"
+        "2,Lee Ann,ann.lee@example.org,+1 206 555 0142,98101,US\n",
+        encoding="utf-8",
+    )
+    import_contacts(store, path, AccountId("fair"), {}, base_currency="USD", now=NOW)
+    with store.engine.connect() as conn:
+        (customer_id,) = set(conn.execute(select(schema.buyers.c.customer_id)).scalars())
+    detail = customer_detail(store, customer_id)
+    assert [b.buyer_key for b in detail.buyers] == ["1", "2"]
+    assert detail.alternates.names == ("Ann Lee", "Lee Ann")
+    assert detail.alternates.emails == ("ann.lee@example.org", "ann@example.com")
+    assert detail.alternates.phones == ("(206) 555-0142", "+1 206 555 0142")
+    assert detail.alternates.addresses == ("98101, US",)
 
 
 def test_detail_has_notes_newest_first_watch_state_and_links(seeded: Store) -> None:
