@@ -76,7 +76,7 @@ def read_contacts(
         contact = to_contact(values, row, account_id, row_number, unnamed=unnamed)
         if contact is None:
             result.skipped["no name, e-mail or phone" if unnamed else "no name"] += 1
-            result.unnamed_reachable += bool(values.get("email") or values.get("phone"))
+            result.unnamed_reachable += _reachable(values)
         elif contact.buyer_key in seen:
             result.skipped["external_id repeated"] += 1
         else:
@@ -117,7 +117,7 @@ def to_contact(
     if full and not (first or last):
         first, last = split_full_name(full)
     name = " ".join(p for p in (first, last) if p) or full
-    if not name and not (unnamed and (values.get("email") or values.get("phone"))):
+    if not name and not (unnamed and _reachable(values)):
         return None
     key = values.get("external_id") or str(row_number)
     return ImportedContact(
@@ -132,6 +132,11 @@ def to_contact(
         facebook=facebook_url(values.get("facebook")),
         source=json.dumps(dict(row), ensure_ascii=False, sort_keys=True),
     )
+
+
+def _reachable(values: Mapping[str, str]) -> bool:
+    """Whether a row has what a nameless person can be matched by: an e-mail or a phone."""
+    return bool(values.get("email") or values.get("phone"))
 
 
 _BUYER_FIELDS = (

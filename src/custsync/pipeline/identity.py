@@ -30,8 +30,10 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 _BLOCK_LIMITS = {"p": 4, "e": 4, "r": 4, "a": 6}
 _DEFAULT_BLOCK_LIMIT = 3
 
-# The version of the rules above and of the scores: a store whose buyers were resolved under
-# another is resolved again in full on its next refresh (``resolve``).
+# The version of the rules above, of the scores and of the keys a profile is stored under
+# (``profiles.blocking_keys``, ``stat_keys``: a sync reads a buyer's stored keys back from its
+# stored profile, so changing them means a new version): a store whose buyers were resolved
+# under another is resolved again in full on its next refresh (``resolve``).
 RULES_VERSION = 2
 
 
