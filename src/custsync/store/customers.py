@@ -30,7 +30,7 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import chunks, one_of, pair_filters, pair_rows
+from custsync.store.refs import chunks, one_of, over_arrays, pair_filters, pair_rows
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
 
@@ -189,15 +189,26 @@ def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]
     a buyer that stays where it was name it already. Only the orders naming another one are
     written: an order row is wide (it keeps its source), and rewriting one costs."""
     o = schema.orders
-    stale = o.c.customer_id.is_distinct_from(bindparam("owner"))
-    mine = (o.c.account_id == bindparam("account"), o.c.buyer_key == bindparam("key"))
-    named = update(o).where(*mine, stale).values(customer_id=bindparam("owner"))
     params = [
         {"account": r["account_id"], "key": r["buyer_key"], "owner": r["customer_id"]}
         for r in buyer_rows
     ]
+    if conn.dialect.name == "postgresql":
+        over_arrays(conn, _NAME_ORDERS, [tuple(p.values()) for p in params])
+        return
+    stale = o.c.customer_id.is_distinct_from(bindparam("owner"))
+    mine = (o.c.account_id == bindparam("account"), o.c.buyer_key == bindparam("key"))
+    named = update(o).where(*mine, stale).values(customer_id=bindparam("owner"))
     for batch in chunks(params, 2000):
         conn.execute(named, batch)
+
+
+_NAME_ORDERS = (  # the same on PostgreSQL, over the buyers as arrays (``refs.over_arrays``)
+    "UPDATE orders AS o SET customer_id = r.owner"
+    " FROM unnest(%s::text[], %s::text[], %s::text[]) AS r (account, key, owner)"
+    " WHERE o.account_id = r.account AND o.buyer_key = r.key"
+    " AND o.customer_id IS DISTINCT FROM r.owner"
+)
 
 
 def _customer_row(record: CustomerRecord, now: datetime) -> dict[str, Any]:

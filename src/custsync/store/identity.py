@@ -33,7 +33,7 @@ from custsync.pipeline.scoring import Rule
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store
-from custsync.store.refs import chunks, one_of, rows_in
+from custsync.store.refs import chunks, one_of, over_arrays, rows_in
 
 
 def ref_text(ref: BuyerRef) -> str:
@@ -94,16 +94,19 @@ def replace_links(
     before = {(x.a, x.b) for x in old}
     after = {(x.a, x.b): x for x in new}
     gone = [{"a": ref_text(a), "b": ref_text(b)} for a, b in sorted(before - after.keys())]
-    pair = (t.c.buyer_a == bindparam("a"), t.c.buyer_b == bindparam("b"))
-    for chunk in chunks(gone, 2000):
-        conn.execute(delete(t).where(*pair), chunk)
     rows = [_link_row(x, "", now) for key, x in sorted(after.items()) if key in before]
     kept = [
         {"a": r["buyer_a"], "b": r["buyer_b"]} | {f"v_{n}": r[n] for n in _REWRITTEN} for r in rows
     ]
-    rewrite = update(t).where(*pair).values({name: bindparam(f"v_{name}") for name in _REWRITTEN})
-    for chunk in chunks(kept, 2000):
-        conn.execute(rewrite, chunk)
+    if conn.dialect.name == "postgresql":
+        over_arrays(conn, _DELETE_PAIRS, [tuple(row.values()) for row in gone])
+        over_arrays(conn, _REWRITE_PAIRS, [tuple(row.values()) for row in kept])
+    else:
+        pair = (t.c.buyer_a == bindparam("a"), t.c.buyer_b == bindparam("b"))
+        rewrite = update(t).where(*pair).values({n: bindparam(f"v_{n}") for n in _REWRITTEN})
+        for statement, params in ((delete(t).where(*pair), gone), (rewrite, kept)):
+            for chunk in chunks(params, 2000):
+                conn.execute(statement, chunk)
     add_links(conn, [x for key, x in sorted(after.items()) if key not in before], now=now)
     return sure_moves(old, new)
 
@@ -131,6 +134,19 @@ _REWRITTEN = [
     "is_sure",
     "has_typos",
 ]
+# The same on PostgreSQL, over the pairs as arrays (``refs.over_arrays``)
+_DELETE_PAIRS = (
+    "DELETE FROM identity_links AS t USING unnest(%s::text[], %s::text[]) AS r (a, b)"
+    " WHERE t.buyer_a = r.a AND t.buyer_b = r.b"
+)
+_REWRITE_PAIRS = (
+    "UPDATE identity_links AS t SET "  # noqa: S608 (the schema's column names)
+    + ", ".join(f"{name} = r.{name}" for name in _REWRITTEN)
+    + " FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[],"
+    " %s::timestamptz[], %s::bool[], %s::bool[], %s::bool[], %s::bool[]) AS r (a, b, "
+    + ", ".join(_REWRITTEN)
+    + ") WHERE t.buyer_a = r.a AND t.buyer_b = r.b"
+)
 
 
 def links_touching(conn: Connection, refs: Collection[BuyerRef]) -> list[Link]:
@@ -180,6 +196,9 @@ def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) ->
     that say otherwise are written: most of them already do)."""
     t = schema.identity_links
     rows = [{"a": ref_text(ref), "cid": cid} for ref, cid in sorted(customer_of.items())]
+    if conn.dialect.name == "postgresql":
+        over_arrays(conn, _SET_CUSTOMERS, [(row["a"], row["cid"]) for row in rows])
+        return
     statement = (
         update(t)
         .where(t.c.buyer_a == bindparam("a"), t.c.customer_id != bindparam("cid"))
@@ -187,6 +206,13 @@ def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) ->
     )
     for chunk in chunks(rows, 2000):
         conn.execute(statement, list(chunk))
+
+
+_SET_CUSTOMERS = (
+    "UPDATE identity_links AS t SET customer_id = r.cid"
+    " FROM unnest(%s::text[], %s::text[]) AS r (a, cid)"
+    " WHERE t.buyer_a = r.a AND t.customer_id <> r.cid"
+)
 
 
 def unowned_link_firsts(conn: Connection) -> list[BuyerRef]:

@@ -24,13 +24,30 @@ from custsync.pipeline.states import is_given_key, key_state
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.planner import analyze_keys
-from custsync.store.refs import chunks, driver_sql, one_of, pair_rows, rows_in
+from custsync.store.refs import chunks, driver_sql, one_of, over_arrays, pair_rows, rows_in
 
 T = TypeVar("T")
 _INSERT_KEY = "INSERT INTO identity_keys (key, account_id, buyer_key) VALUES (%s, %s, %s)"
 _INSERT_COUNT = "INSERT INTO identity_key_counts (key, holders) VALUES (%s, %s)"
 _KEYS = (_INSERT_KEY, "COPY identity_keys (key, account_id, buyer_key) FROM STDIN")
 _COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
+# A sync's rows: a statement per row (SQLite), or one over the rows as arrays (PostgreSQL)
+_INSERT_KEYS = (
+    _INSERT_KEY,
+    "INSERT INTO identity_keys (key, account_id, buyer_key)"
+    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+)
+_DELETE_KEYS = (
+    "DELETE FROM identity_keys WHERE key = %s AND account_id = %s AND buyer_key = %s",
+    "DELETE FROM identity_keys AS k"
+    " USING unnest(%s::text[], %s::text[], %s::text[]) AS r (key, account_id, buyer_key)"
+    " WHERE k.key = r.key AND k.account_id = r.account_id AND k.buyer_key = r.buyer_key",
+)
+_UPSERT_COUNTS = (
+    _INSERT_COUNT + " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
+    "INSERT INTO identity_key_counts (key, holders) SELECT * FROM unnest(%s::text[], %s::int[])"
+    " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
+)
 # Keys per PostgreSQL lookup of their holders. The planner estimates that each key of a long
 # array is held by as many buyers as an average key (tens, because of a few very common
 # ones): given 4,000 keys it scanned the whole key index, given 2,000 it still looked each
@@ -80,7 +97,8 @@ def _load(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, ...]
     pipelined; batched inserts on SQLite."""
     insert_one, copy_in = how
     if conn.dialect.name != "postgresql":
-        _run(conn, insert_one, rows)
+        for batch in chunks(rows, 20000):
+            conn.exec_driver_sql(driver_sql(conn, insert_one), batch)
         return
     driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(copy_in) as copy:
@@ -103,20 +121,15 @@ def replace_keys(
     moves.subtract(key for held in before.values() for key in held)
     held = key_counts(conn, [key for key, n in moves.items() if n])
     counts = {key: (held.get(key, 0), held.get(key, 0) + n) for key, n in moves.items() if n}
-    _write_keys(
-        conn,
-        "DELETE FROM identity_keys WHERE key = %s AND account_id = %s AND buyer_key = %s",
-        before,
-        keys,
-    )
-    _write_keys(conn, _INSERT_KEY, keys, before)
+    _write_keys(conn, _DELETE_KEYS, before, keys)
+    _write_keys(conn, _INSERT_KEYS, keys, before)
     _count(conn, counts)
     return counts
 
 
 def _write_keys(
     conn: Connection,
-    statement: str,
+    statement: tuple[str, str],
     keys: Mapping[BuyerRef, Collection[str]],
     unless: Mapping[BuyerRef, Collection[str]],
 ) -> None:
@@ -126,13 +139,18 @@ def _write_keys(
         for ref in sorted(keys)
         for key in sorted(set(keys[ref]).difference(unless.get(ref, ())))
     )
-    _run(conn, statement, rows)
+    _each_row(conn, statement, rows)
 
 
-def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Run ``statement`` (driver SQL, ``%s`` marks) once per row, in batches."""
+def _each_row(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Run a statement once per row (``how``: the statement with a ``%s`` mark per column,
+    the one PostgreSQL runs over the columns as arrays: ``refs.over_arrays``)."""
+    per_row, over_columns = how
+    if conn.dialect.name == "postgresql":
+        over_arrays(conn, over_columns, rows)
+        return
     for batch in chunks(rows, 20000):
-        conn.exec_driver_sql(driver_sql(conn, statement), batch)
+        conn.exec_driver_sql(driver_sql(conn, per_row), batch)
 
 
 def _count(conn: Connection, counts: Mapping[str, tuple[int, int]]) -> None:
@@ -140,7 +158,7 @@ def _count(conn: Connection, counts: Mapping[str, tuple[int, int]]) -> None:
     two or more has its row, the others lose theirs."""
     c = schema.identity_key_counts
     kept = sorted((key, after) for key, (_, after) in counts.items() if after >= COUNTED)
-    _run(conn, _INSERT_COUNT + " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders", kept)
+    _each_row(conn, _UPSERT_COUNTS, kept)
     dropped = sorted(key for key, (was, now) in counts.items() if was >= COUNTED > now)
     for gone in chunks(dropped):
         conn.execute(delete(c).where(one_of(c.c.key, gone)))

@@ -31,6 +31,7 @@ from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 CHUNK = 500
 ARRAY_CHUNK = 10_000  # values per PostgreSQL lookup (one array parameter)
+ARRAY_ROWS = 50_000  # rows per PostgreSQL statement written over arrays (``over_arrays``)
 T = TypeVar("T")
 
 
@@ -144,3 +145,12 @@ def pair_rows(conn: Connection, query: str, pairs: Iterable[tuple[str, str]]) ->
     ``%s`` takes the account, its ``{}`` the keys (``rows_in``)."""
     for account, keys in by_account(pairs, size=ARRAY_CHUNK):
         yield from rows_in(conn, query, keys, (account,))
+
+
+def over_arrays(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: run ``statement`` once per chunk of ``rows``, its ``%s`` marks taking the
+    rows' columns in order, each as one array (to ``unnest``). psycopg's executemany sends a
+    statement per row, about 45 µs of Python each: a sync of 1,000 orders wrote 24,000 rows
+    that way, more than a second of its time."""
+    for chunk in chunks(rows, ARRAY_ROWS):
+        conn.exec_driver_sql(statement, tuple(list(column) for column in zip(*chunk, strict=True)))

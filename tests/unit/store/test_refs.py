@@ -1,12 +1,13 @@
 """Selecting rows by lists of values: ``one_of`` (``= ANY(array)`` on PostgreSQL, ``IN`` on
-SQLite) and the per-account pair filters built on it."""
+SQLite) and the per-account pair filters built on it; writing rows over arrays on PostgreSQL."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, event, insert, select
 
-from custsync.store.db import Store
+from custsync.store import refs
+from custsync.store.db import Store, open_store
 from custsync.store.refs import one_of, pair_filters
 
 _META = MetaData()
@@ -70,3 +71,24 @@ def test_pair_filters_select_exactly_the_pairs_across_accounts(rows: Store) -> N
             for acc, k in conn.execute(select(_ROWS.c.account_id, _ROWS.c.key).where(where))
         }
     assert found == {("x", "a"), ("y", "{f}"), ("y", 'd"e')}
+
+
+@pytest.mark.postgres
+def test_over_arrays_runs_a_statement_over_every_row_in_chunks(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(pg_url)
+    _META.create_all(store.engine)
+    monkeypatch.setattr(refs, "ARRAY_ROWS", 3)  # 8 rows: three statements
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    insert_rows = (
+        "INSERT INTO refs_probe (account_id, key) SELECT * FROM unnest(%s::text[], %s::text[])"
+    )
+    with store.begin() as conn:
+        refs.over_arrays(conn, insert_rows, [("x", k) for k in _KEYS])
+        refs.over_arrays(conn, insert_rows, [])
+        found = sorted(k for (k,) in conn.execute(select(_ROWS.c.key)))
+    store.dispose()
+    assert found == sorted(_KEYS)  # commas, quotes, braces, "NULL" and "" as they are
+    assert statements.count(insert_rows) == 3
