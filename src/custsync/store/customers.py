@@ -30,7 +30,7 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import chunks, one_of, over_arrays, pair_filters, pair_rows
+from custsync.store.refs import chunks, one_of, over_arrays, pair_filters, pair_rows, rows_in
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
 
@@ -308,14 +308,8 @@ def buyer_counts(conn: Connection, customer_ids: Collection[str]) -> dict[Custom
 
 def live_customer_ids(conn: Connection, candidates: Collection[str]) -> set[CustomerId]:
     """Which of ``candidates`` name a customer that stands (not merged into another)."""
-    c = schema.customers
-    found: set[CustomerId] = set()
-    for chunk in chunks(sorted(candidates)):
-        query = select(c.c.customer_id).where(
-            one_of(c.c.customer_id, chunk), c.c.merged_into.is_(None)
-        )
-        found |= {CustomerId(cid) for (cid,) in conn.execute(query)}
-    return found
+    query = "SELECT customer_id FROM customers WHERE merged_into IS NULL AND customer_id {}"
+    return {CustomerId(cid) for (cid,) in rows_in(conn, query, candidates)}
 
 
 def load_fx_rates(store: Store) -> list[FxRate]:

@@ -103,20 +103,26 @@ def rows_in(
     *,
     array_chunk: int = ARRAY_CHUNK,
 ) -> Iterator[Any]:
-    """Rows of ``query`` with its ``column {}`` completed to select ``values``, in chunks
-    (``params``: for the ``%s`` marks before it). Plain driver SQL: a refresh looks up tens
-    of thousands of keys, and compiling each chunk's statement would cost more than running
-    it. PostgreSQL takes each chunk as one array (``= ANY``) of at most ``array_chunk``
-    values: the driver then parses one short statement instead of a thousand marks, and the
-    server binds one parameter."""
+    """Rows of ``query`` with its ``column {}`` completed to select ``values`` (texts), in
+    chunks (``params``: for the ``%s`` marks before it). Plain driver SQL: a refresh looks up
+    tens of thousands of keys, and compiling each chunk's statement would cost more than
+    running it. PostgreSQL takes each chunk as one array of at most ``array_chunk`` values,
+    sent in binary (the text form quotes each value: 13 ms of Python per 2,000), and joins
+    it (``IN (SELECT unnest(...))``): given ``= ANY(array)`` the planner weighs each value
+    against the column's common ones (17 ms of planning per 2,000 keys) and, on a table of
+    a few hundred thousand rows, may scan it whole (29 ms where the joined form looks each
+    value up in 7 ms)."""
     if conn.dialect.name == "postgresql":
         for chunk in chunks(sorted(values), array_chunk):
-            yield from _fetched(conn, query.format("= ANY(%s)"), (*params, chunk))
+            yield from _fetched(conn, query.format(_UNNESTED), (*params, chunk))
         return
     query = driver_sql(conn, query)
     for chunk in chunks(sorted(values)):
         marks = ", ".join(["?"] * len(chunk))
         yield from _fetched(conn, query.format(f"IN ({marks})"), (*params, *chunk))
+
+
+_UNNESTED = "IN (SELECT unnest(%b::text[]))"
 
 
 def driver_sql(conn: Connection, statement: str) -> str:
