@@ -205,7 +205,7 @@ def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]
 
 _NAME_ORDERS = (  # the same on PostgreSQL, over the buyers as arrays (``refs.over_arrays``)
     "UPDATE orders AS o SET customer_id = r.owner"
-    " FROM unnest(%s::text[], %s::text[], %s::text[]) AS r (account, key, owner)"
+    " FROM unnest(%b::text[], %b::text[], %b::text[]) AS r (account, key, owner)"
     " WHERE o.account_id = r.account AND o.buyer_key = r.key"
     " AND o.customer_id IS DISTINCT FROM r.owner"
 )

@@ -136,14 +136,14 @@ _REWRITTEN = [
 ]
 # The same on PostgreSQL, over the pairs as arrays (``refs.over_arrays``)
 _DELETE_PAIRS = (
-    "DELETE FROM identity_links AS t USING unnest(%s::text[], %s::text[]) AS r (a, b)"
+    "DELETE FROM identity_links AS t USING unnest(%b::text[], %b::text[]) AS r (a, b)"
     " WHERE t.buyer_a = r.a AND t.buyer_b = r.b"
 )
 _REWRITE_PAIRS = (
     "UPDATE identity_links AS t SET "  # noqa: S608 (the schema's column names)
     + ", ".join(f"{name} = r.{name}" for name in _REWRITTEN)
-    + " FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[],"
-    " %s::timestamptz[], %s::bool[], %s::bool[], %s::bool[], %s::bool[]) AS r (a, b, "
+    + " FROM unnest(%b::text[], %b::text[], %b::text[], %b::float8[], %b::text[],"
+    " %b::timestamptz[], %b::bool[], %b::bool[], %b::bool[], %b::bool[]) AS r (a, b, "
     + ", ".join(_REWRITTEN)
     + ") WHERE t.buyer_a = r.a AND t.buyer_b = r.b"
 )
@@ -210,7 +210,7 @@ def set_link_customers(conn: Connection, customer_of: Mapping[BuyerRef, str]) ->
 
 _SET_CUSTOMERS = (
     "UPDATE identity_links AS t SET customer_id = r.cid"
-    " FROM unnest(%s::text[], %s::text[]) AS r (a, cid)"
+    " FROM unnest(%b::text[], %b::text[]) AS r (a, cid)"
     " WHERE t.buyer_a = r.a AND t.customer_id <> r.cid"
 )
 

@@ -35,17 +35,17 @@ _COUNTS = (_INSERT_COUNT, "COPY identity_key_counts (key, holders) FROM STDIN")
 _INSERT_KEYS = (
     _INSERT_KEY,
     "INSERT INTO identity_keys (key, account_id, buyer_key)"
-    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+    " SELECT * FROM unnest(%b::text[], %b::text[], %b::text[])",
 )
 _DELETE_KEYS = (
     "DELETE FROM identity_keys WHERE key = %s AND account_id = %s AND buyer_key = %s",
     "DELETE FROM identity_keys AS k"
-    " USING unnest(%s::text[], %s::text[], %s::text[]) AS r (key, account_id, buyer_key)"
+    " USING unnest(%b::text[], %b::text[], %b::text[]) AS r (key, account_id, buyer_key)"
     " WHERE k.key = r.key AND k.account_id = r.account_id AND k.buyer_key = r.buyer_key",
 )
 _UPSERT_COUNTS = (
     _INSERT_COUNT + " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
-    "INSERT INTO identity_key_counts (key, holders) SELECT * FROM unnest(%s::text[], %s::int[])"
+    "INSERT INTO identity_key_counts (key, holders) SELECT * FROM unnest(%b::text[], %b::int[])"
     " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
 )
 # Keys per PostgreSQL lookup of their holders. The planner estimates that each key of a long

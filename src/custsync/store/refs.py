@@ -154,9 +154,9 @@ def pair_rows(conn: Connection, query: str, pairs: Iterable[tuple[str, str]]) ->
 
 
 def over_arrays(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL: run ``statement`` once per chunk of ``rows``, its ``%s`` marks taking the
-    rows' columns in order, each as one array (to ``unnest``). psycopg's executemany sends a
-    statement per row, about 45 µs of Python each: a sync of 1,000 orders wrote 24,000 rows
-    that way, more than a second of its time."""
+    """PostgreSQL: run ``statement`` once per chunk of ``rows``, its marks (``%b``: sent in
+    binary) taking the rows' columns in order, each as one array (to ``unnest``). psycopg's
+    executemany sends a statement per row, about 45 µs of Python each: a sync of 1,000
+    orders wrote 24,000 rows that way, more than a second of its time."""
     for chunk in chunks(rows, ARRAY_ROWS):
         conn.exec_driver_sql(statement, tuple(list(column) for column in zip(*chunk, strict=True)))

@@ -83,7 +83,7 @@ def test_over_arrays_runs_a_statement_over_every_row_in_chunks(
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     insert_rows = (
-        "INSERT INTO refs_probe (account_id, key) SELECT * FROM unnest(%s::text[], %s::text[])"
+        "INSERT INTO refs_probe (account_id, key) SELECT * FROM unnest(%b::text[], %b::text[])"
     )
     with store.begin() as conn:
         refs.over_arrays(conn, insert_rows, [("x", k) for k in _KEYS])
