@@ -48,11 +48,6 @@ _UPSERT_COUNTS = (
     "INSERT INTO identity_key_counts (key, holders) SELECT * FROM unnest(%b::text[], %b::int[])"
     " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
 )
-# Keys per PostgreSQL lookup of their holders. The planner estimates that each key of a long
-# array is held by as many buyers as an average key (tens, because of a few very common
-# ones): given 4,000 keys it scanned the whole key index, given 2,000 it still looked each
-# one up (1M-order store: 0.66-0.74 s per sync in chunks of 10,000, 0.17-0.21 s in 1,000).
-MEMBERS_CHUNK = 1000
 COUNTED = 2  # a key has a count row from this many holders on
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
@@ -178,7 +173,7 @@ def key_members(conn: Connection, keys: Collection[str]) -> dict[str, list[Buyer
     """The buyers holding each of ``keys``, sorted (keys nobody holds are left out)."""
     query = "SELECT key, account_id, buyer_key FROM identity_keys WHERE key {}"
     members: dict[str, list[BuyerRef]] = defaultdict(list)
-    for key, account, buyer_key in rows_in(conn, query, keys, array_chunk=MEMBERS_CHUNK):
+    for key, account, buyer_key in rows_in(conn, query, keys):
         members[key].append((AccountId(account), BuyerKey(buyer_key)))
     for refs in members.values():
         refs.sort()
