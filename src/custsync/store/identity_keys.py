@@ -92,8 +92,7 @@ def _load(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, ...]
     pipelined; batched inserts on SQLite."""
     insert_one, copy_in = how
     if conn.dialect.name != "postgresql":
-        for batch in chunks(rows, 20000):
-            conn.exec_driver_sql(driver_sql(conn, insert_one), batch)
+        _run(conn, insert_one, rows)
         return
     driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(copy_in) as copy:
@@ -143,9 +142,14 @@ def _each_row(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, 
     per_row, over_columns = how
     if conn.dialect.name == "postgresql":
         over_arrays(conn, over_columns, rows)
-        return
+    else:
+        _run(conn, per_row, rows)
+
+
+def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Run ``statement`` (driver SQL, ``%s`` marks) once per row, in batches."""
     for batch in chunks(rows, 20000):
-        conn.exec_driver_sql(driver_sql(conn, per_row), batch)
+        conn.exec_driver_sql(driver_sql(conn, statement), batch)
 
 
 def _count(conn: Connection, counts: Mapping[str, tuple[int, int]]) -> None:
