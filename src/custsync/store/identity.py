@@ -57,13 +57,13 @@ def _link_row(link: Link, customer_id: str, now: datetime) -> dict[str, Any]:
         "buyer_a": ref_text(link.a),
         "buyer_b": ref_text(link.b),
         "rule": link.rule.value,
-        "score": link.score,
+        "score": float(link.score),  # one type per column: PostgreSQL writes them as arrays
         "evidence": json.dumps(dict(link.evidence), ensure_ascii=False, sort_keys=True),
         "created_at": now,
-        "is_link": link.is_link,
-        "names_conflict": link.names_conflict,
-        "is_sure": link.is_sure,
-        "has_typos": link.has_typos,
+        "is_link": bool(link.is_link),
+        "names_conflict": bool(link.names_conflict),
+        "is_sure": bool(link.is_sure),
+        "has_typos": bool(link.has_typos),
     }
 
 

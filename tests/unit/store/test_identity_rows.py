@@ -145,6 +145,18 @@ def test_links_of_pairs_kept_are_rewritten_in_place(store: Store) -> None:
         assert links_between(conn, {(A, B)}) == [_link(A, B, 25.0)]
 
 
+def test_links_rewritten_together_may_score_whole_numbers_and_fractions(store: Store) -> None:
+    with store.begin() as conn:
+        add_links(conn, [_link(A, B, 20.0), _link(A, C, 21.0)], now=T0)
+    with store.begin() as conn:
+        old = links_between(conn, {(A, B), (A, C)})
+        replace_links(conn, old, [_link(A, B, 25), _link(A, C, 21.5)], now=T1)
+    assert {pair: score for pair, (_, _, score) in _rows(store).items()} == {
+        ("shop:a", "shop:b"): 25.0,
+        ("shop:a", "shop:c"): 21.5,
+    }
+
+
 def test_sure_links_are_counted_per_account_both_ends_in_it(store: Store) -> None:
     typo = Link(A, C, Rule.NAME_ADDRESS, 18.0, is_sure=True, has_typos=True)
     unsure = Link(B, C, Rule.NAME_ADDRESS, 13.0)
