@@ -98,7 +98,7 @@ def replace_links(
     kept = [
         {"a": r["buyer_a"], "b": r["buyer_b"]} | {f"v_{n}": r[n] for n in _REWRITTEN} for r in rows
     ]
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":  # the rows' keys are in the statements' order
         over_arrays(conn, _DELETE_PAIRS, [tuple(row.values()) for row in gone])
         over_arrays(conn, _REWRITE_PAIRS, [tuple(row.values()) for row in kept])
     else:

@@ -1,5 +1,6 @@
 """Selecting rows by lists of values: ``one_of`` (``= ANY(array)`` on PostgreSQL, ``IN`` on
-SQLite) and the per-account pair filters built on it; writing rows over arrays on PostgreSQL."""
+SQLite), the per-account pair filters built on it, and ``rows_in`` (driver SQL: a joined
+binary array on PostgreSQL); writing rows over arrays on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ def test_one_of_selects_exactly_the_listed_values(rows: Store, wanted: list[str]
         found = sorted(k for (k,) in conn.execute(query))
         again = sorted(k for (k,) in conn.execute(query))  # the cached statement, new values
     assert found == again == sorted(set(wanted) & set(_KEYS))
+
+
+@pytest.mark.parametrize("wanted", [["a"], ["g h", "Ünïcode", "NULL", "", "absent"], _KEYS])
+def test_rows_in_selects_exactly_the_listed_values(rows: Store, wanted: list[str]) -> None:
+    query = "SELECT key FROM refs_probe WHERE account_id = %s AND key {}"
+    with rows.engine.connect() as conn:
+        found = sorted(k for (k,) in refs.rows_in(conn, query, wanted, ("x",)))
+    assert found == sorted(set(wanted) & set(_KEYS))
 
 
 def test_one_of_is_one_array_on_postgresql_and_an_indexed_in_list_on_sqlite(
