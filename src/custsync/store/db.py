@@ -77,13 +77,14 @@ SQLITE_CACHE_KIB = 128 * 1024
 
 
 def open_store(url: str) -> Store:
-    """Connect (lazily) to ``url``: ``sqlite:///file.db`` or ``postgresql+psycopg://...``."""
+    """Connect (lazily) to ``url``: ``sqlite:///file.db`` or ``postgresql+psycopg://...``.
+    A database error never quotes the values its statement was given (buyer data)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return Store(engine)
 
 
