@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from custsync import __version__
@@ -69,3 +71,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("custsync: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a fault of custsync's own: still one line
+        debug = os.environ.get("CUSTSYNC_LOG_LEVEL", "").lower() == "debug"
+        where = "" if debug else " (CUSTSYNC_LOG_LEVEL=debug prints where)"
+        print(f"custsync: unexpected error: {_first_line(exc)}{where}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        return 1
+
+
+def _first_line(exc: Exception) -> str:
+    """The error's type and the start of its message's first line (a long message, like a
+    database error's statement, is cut)."""
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
