@@ -72,9 +72,11 @@ class ImportSummary:
     updated: int
     unchanged: int
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_rows: Mapping[str, list[int]] = field(default_factory=dict)  # the first of each
     unnamed_reachable: int = 0  # skipped for no name, with an e-mail or a phone
     mapping: Mapping[str, str] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    sheet: str | None = None  # the sheet read, when the workbook has more than one
     customers_refreshed: int = 0
 
 
@@ -99,9 +101,11 @@ def import_contacts(
         updated=counts.updated,
         unchanged=counts.unchanged,
         skipped=result.skipped,
+        skipped_rows=result.skipped_rows,
         unnamed_reachable=result.unnamed_reachable,
         mapping=result.mapping,
         ignored_columns=tuple(result.ignored_columns),
+        sheet=result.sheet,
         customers_refreshed=refreshed,
     )
 

@@ -50,7 +50,7 @@ def test_import_keeps_unnamed_rows_with_a_phone_when_asked_and_matches_them(
 ) -> None:
     (tmp_path / "list.csv").write_text(LIST + "5,,+1 206 555 0142,,,,\n", encoding="utf-8")
     assert main(["import", "list.csv", "--account", "shop-list"]) == 0
-    hint = "1 of the rows without a name have an e-mail or a phone: --keep-unnamed brings them in"
+    hint = "1 row without a name has an e-mail or a phone: --keep-unnamed brings it in"
     assert hint in capsys.readouterr().out
     assert main(["import", "list.csv", "--account", "shop-list", "--keep-unnamed"]) == 0
     out = capsys.readouterr().out
@@ -112,3 +112,52 @@ def test_fx_set_list_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "CAD → USD  0.73  from 1970-01-01" in out
     assert main(["fx", "set", "EUR", "-1"]) != 0
     assert "rate must be a positive number" in capsys.readouterr().err
+
+
+def test_import_of_a_damaged_workbook_fails_in_one_line_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    before = _ids(_search_all(capsys))
+    (tmp_path / "more.xlsx").write_bytes(b"PK\x03\x04" + bytes(200))
+    assert main(["import", "more.xlsx", "--account", "shop-list"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("custsync: more.xlsx: not a readable XLSX workbook (")
+    assert len(err.splitlines()) == 1
+    assert _ids(_search_all(capsys)) == before
+
+
+def test_import_names_the_rows_it_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(LIST + ",,555 0100,,,,\n", encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 2: no name (rows 5, 6)" in out
+    assert "1 row without a name has an e-mail or a phone: --keep-unnamed brings it in" in out
+
+
+def test_an_unexpected_error_is_one_line_and_the_traceback_comes_when_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_args: object) -> int:
+        raise LookupError("ann@example.com\nsecond line")
+
+    monkeypatch.setattr("custsync.commands.identity.cmd_import", broken)
+    monkeypatch.delenv("CUSTSYNC_LOG_LEVEL", raising=False)
+    assert main(["import", "list.csv", "--account", "x"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [
+        "custsync: unexpected error: LookupError: ann@example.com "
+        "(CUSTSYNC_LOG_LEVEL=debug prints where)"
+    ]
+    monkeypatch.setenv("CUSTSYNC_LOG_LEVEL", "debug")
+    assert main(["import", "list.csv", "--account", "x"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def _search_all(capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    main(["customers", "search", ""])
+    return capsys.readouterr().out

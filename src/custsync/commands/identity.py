@@ -94,7 +94,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def summary_lines(path: Path, summary: ImportSummary) -> list[str]:
     mapped = ", ".join(f"{column} → {field}" for column, field in summary.mapping.items())
-    lines = [f"{path}: columns {mapped or 'none recognised'}"]
+    sheet = f" (sheet {summary.sheet!r}, the first)" if summary.sheet else ""
+    lines = [f"{path}{sheet}: columns {mapped or 'none recognised'}"]
     if summary.ignored_columns:
         lines.append(f"  ignored columns: {', '.join(summary.ignored_columns)}")
     lines.append(
@@ -102,14 +103,26 @@ def summary_lines(path: Path, summary: ImportSummary) -> list[str]:
         f"{summary.unchanged} unchanged), skipped {sum(summary.skipped.values())}"
     )
     for reason, count in sorted(summary.skipped.items()):
-        lines.append(f"  skipped {count}: {reason}")
-    if summary.unnamed_reachable:
-        lines.append(
-            f"  {summary.unnamed_reachable} of the rows without a name have an e-mail or a "
-            "phone: --keep-unnamed brings them in"
+        rows = _row_list(summary.skipped_rows.get(reason, []), count)
+        lines.append(f"  skipped {count}: {reason}{rows}")
+    if reachable := summary.unnamed_reachable:
+        has, them = (
+            ("row without a name has", "it")
+            if reachable == 1
+            else ("rows without a name have", "them")
         )
+        lines.append(f"  {reachable} {has} an e-mail or a phone: --keep-unnamed brings {them} in")
     lines.append(f"  customers refreshed: {summary.customers_refreshed}")
     return lines
+
+
+def _row_list(shown: list[int], count: int) -> str:
+    """``" (rows 3, 9 and 4 more)"``: where the first skipped rows are in the file."""
+    if not shown:
+        return ""
+    more = f" and {count - len(shown)} more" if count > len(shown) else ""
+    label = "row" if count == 1 else "rows"
+    return f" ({label} {', '.join(map(str, shown))}{more})"
 
 
 def _now() -> datetime:

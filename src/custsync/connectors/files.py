@@ -10,12 +10,9 @@ external id, else the row number. Reading only: storing is the store's job.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +23,13 @@ from custsync.connectors.contact_fields import (
     instagram_handle,
     split_full_name,
 )
+from custsync.connectors.tables import read_table
 from custsync.errors import ConfigError, UsageError
 from custsync.records import AccountId, BuyerInfo, BuyerKey, ImportedContact
 
 Row = Mapping[str, str]
+SKIPPED_ROWS_SHOWN = 5  # the first rows skipped for each reason, to find them in the file
+NAME_FIELDS = ("full_name", "first_name", "last_name")
 
 
 @dataclass(slots=True)
@@ -37,8 +37,16 @@ class ImportResult:
     contacts: list[ImportedContact] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)  # reason → rows
     unnamed_reachable: int = 0  # rows skipped for no name that have an e-mail or a phone
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)  # reason → first rows
     mapping: dict[str, str] = field(default_factory=dict)  # column → field
     ignored_columns: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the sheet read, when the workbook has more than one
+
+    def skip(self, reason: str, row_number: int) -> None:
+        self.skipped[reason] += 1
+        shown = self.skipped_rows.setdefault(reason, [])
+        if len(shown) < SKIPPED_ROWS_SHOWN:
+            shown.append(row_number)
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -64,21 +72,28 @@ def read_contacts(
 ) -> ImportResult:
     """Every row of the file as a contact, or a counted reason why not; ``unnamed``: a row
     with no name is kept when it has an e-mail or a phone to be matched by."""
-    header, rows = _read_table(path)
-    mapping = column_mapping(header, overrides or {})
-    result = ImportResult(mapping=mapping, ignored_columns=[h for h in header if h not in mapping])
+    table = read_table(path)
+    mapping = column_mapping(table.header, overrides or {})
+    if not unnamed and not set(NAME_FIELDS) & set(mapping.values()):
+        raise ConfigError(
+            f"{path}: no column holds a name (columns: {', '.join(h for h in table.header if h)}): "
+            "name one with --map COLUMN=full_name (or first_name, last_name), or bring the "
+            "rows in by e-mail or phone with --keep-unnamed"
+        )
+    ignored = [h for h in table.header if h and h not in mapping]
+    result = ImportResult(mapping=mapping, ignored_columns=ignored, sheet=table.sheet)
     seen: set[str] = set()
-    for row_number, row in rows:
+    for row_number, row in table.rows:
         values = {target: row.get(column, "").strip() for column, target in mapping.items()}
         if not any(row.values()):
-            result.skipped["empty row"] += 1
+            result.skip("empty row", row_number)
             continue
         contact = to_contact(values, row, account_id, row_number, unnamed=unnamed)
         if contact is None:
-            result.skipped["no name, e-mail or phone" if unnamed else "no name"] += 1
+            result.skip("no name, e-mail or phone" if unnamed else "no name", row_number)
             result.unnamed_reachable += _reachable(values)
         elif contact.buyer_key in seen:
-            result.skipped["external_id repeated"] += 1
+            result.skip("external_id repeated", row_number)
         else:
             seen.add(contact.buyer_key)
             result.contacts.append(contact)
@@ -150,65 +165,3 @@ _BUYER_FIELDS = (
     "postal_code",
     "country_code",
 )
-
-# ---------------------------------------------------------------- files
-
-
-def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    return _read_csv(path)
-
-
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    sample = text[:4096]
-    delimiter = max(",;\t", key=sample.count) if sample else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader, [])]
-    if not any(header):
-        raise ConfigError(f"{path}: the first row must name the columns")
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for number, cells in enumerate(reader, start=2):
-            yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}
-
-    return header, rows()
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
-    header = [_cell(v).strip() for v in next(lines, ())]
-    if not any(header):
-        raise ConfigError(f"{path}: the first row must name the columns")
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for number, cells in enumerate(lines, start=2):
-            padded = [*cells, *([None] * (len(header) - len(cells)))]
-            yield number, {h: _cell(padded[i]) for i, h in enumerate(header)}
-        book.close()
-
-    return header, rows()
-
-
-_INTEGRAL = re.compile(r"^-?\d+\.0+$")
-
-
-def _cell(value: object) -> str:
-    """A spreadsheet cell as text: ``12345.0`` → ``12345``, ``None`` → ``""``."""
-    if value is None:
-        return ""
-    text = str(value)
-    if isinstance(value, float) and _INTEGRAL.match(text):
-        return text.split(".", maxsplit=1)[0]
-    return text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from custsync.connectors.contact_fields import facebook_url, instagram_handle, split_full_name
 from custsync.connectors.files import parse_mapping, read_contacts
 from custsync.curation import import_contacts
-from custsync.errors import UsageError
+from custsync.errors import ConfigError, UsageError
 from custsync.records import AccountId
 from custsync.store import schema
 from custsync.store.db import Store
@@ -149,3 +149,30 @@ def test_imported_people_are_customers_and_reimport_changes_nothing(
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     with store.engine.connect() as conn:
         assert conn.execute(select(schema.customers).order_by("name")).all() == customers
+
+
+def test_skipped_rows_are_counted_with_the_first_rows_of_each_reason(tmp_path: Path) -> None:
+    lines = ["Name,Email"] + [f",n{i}@example.com" if i % 2 else f"P{i} Q,{i}" for i in range(14)]
+    result = read_contacts(_write(tmp_path, "\n".join(lines) + "\n"), LIST)
+    assert result.skipped == {"no name": 7}
+    assert result.skipped_rows == {"no name": [3, 5, 7, 9, 11]}  # the header is line 1
+    assert result.unnamed_reachable == 7
+
+
+def test_a_list_with_no_name_column_is_refused_unless_unnamed_rows_are_asked_for(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, "E-mail,Zip\nann@example.com,98101\n")
+    with pytest.raises(ConfigError, match=r"no column holds a name \(columns: E-mail, Zip\)"):
+        read_contacts(path, LIST)
+    (ann,) = read_contacts(path, LIST, unnamed=True).contacts
+    assert (ann.buyer.email, ann.buyer.name) == ("ann@example.com", None)
+
+
+def test_cells_with_nul_characters_are_stored_without_them(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"Name,Email\nJo\x00hn Nul,j@example.com\n")
+    summary = import_contacts(store, path, LIST, {}, base_currency="USD", now=NOW)
+    assert summary.inserted == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(select(schema.contacts.c.name)).scalars().all() == ["John Nul"]
