@@ -107,11 +107,26 @@ def test_fx_set_list_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     capsys.readouterr()
     assert main(["fx", "list"]) == 0
     out = capsys.readouterr().out
-    assert "EUR → USD  1.10  from 2026-01-01" in out
+    assert "EUR → USD  1.1  from 2026-01-01" in out
     assert "GBP → USD  1.27  from 2025-01-01" in out
     assert "CAD → USD  0.73  from 1970-01-01" in out
     assert main(["fx", "set", "EUR", "-1"]) != 0
     assert "rate must be a positive number" in capsys.readouterr().err
+
+
+def test_fx_set_says_when_a_later_rate_leaves_the_new_one_only_older_orders(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["fx", "set", "EUR", "1.080000", "--from", "2020-01-01"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["1 EUR = 1.08 USD from 2020-01-01"]
+    assert main(["fx", "set", "EUR", "1.1"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1 EUR = 1.1 USD from 1970-01-01",
+        "  only for orders before 2020-01-01: a rate of EUR from that day on is stored "
+        "(`custsync fx list`); --from YYYY-MM-DD sets one from a day on",
+    ]
+    assert main(["fx", "set", "EUR", "1.12", "--from", "2026-06-01"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
 
 
 def test_import_of_a_damaged_workbook_fails_in_one_line_and_stores_nothing(

@@ -40,8 +40,23 @@ def cmd_set(args: argparse.Namespace) -> int:
     rate = parse_rate(args.currency, args.rate, args.valid_from, base, where="fx set")
     store = app.open_upgraded_store(settings)
     set_rates(store, [rate], base_currency=settings.base_currency, now=datetime.now(UTC))
-    console.out.print(f"1 {rate.currency} = {rate.rate} {base} from {rate.valid_from}")
+    console.out.print(f"1 {rate.currency} = {_shown(rate.rate)} {base} from {rate.valid_from}")
+    later = [
+        r.valid_from
+        for r in load_fx_rates(store)
+        if (r.currency, r.base_currency) == (rate.currency, base) and r.valid_from > rate.valid_from
+    ]
+    if later:
+        console.out.print(
+            f"  only for orders before {min(later)}: a rate of {rate.currency} from that day on "
+            "is stored (`custsync fx list`); --from YYYY-MM-DD sets one from a day on"
+        )
     return 0
+
+
+def _shown(rate: Decimal) -> str:
+    """A rate as written, without the zeros a database pads it with: 1.080000 → 1.08."""
+    return format(rate.normalize(), "f")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -50,7 +65,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rates:
         console.out.print("no exchange rates (add one with `custsync fx set CUR RATE`)")
     for r in rates:
-        console.out.print(f"{r.currency} → {r.base_currency}  {r.rate}  from {r.valid_from}")
+        console.out.print(
+            f"{r.currency} → {r.base_currency}  {_shown(r.rate)}  from {r.valid_from}"
+        )
     return 0
 
 
