@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("custsync: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the file system refused a path given (a file where a folder goes)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"custsync: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a fault of custsync's own: still one line
         debug = os.environ.get("CUSTSYNC_LOG_LEVEL", "").lower() == "debug"
         where = "" if debug else " (CUSTSYNC_LOG_LEVEL=debug prints where)"

@@ -80,6 +80,14 @@ def test_export_default_name_bom_and_page(url: str, tmp_path: Path) -> None:
     assert len(raw.decode("utf-8-sig").splitlines()) == 1 + 7  # 17 customers, second page
 
 
+def test_a_report_folder_the_file_system_refuses_gives_one_line(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("not a folder")
+    assert main(["report", "--database-url", url, "--out", "taken"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == ["custsync: taken: File exists"]
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
