@@ -24,7 +24,7 @@ from typing import Any
 
 from custsync.errors import ConfigError
 
-Rows = Iterator[tuple[int, dict[str, str]]]  # (line or row number, column → cell)
+Rows = Iterator[tuple[int, dict[str, str]]]  # (row number, the header's being 1; column → cell)
 
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or a workbook saved with a password
@@ -83,12 +83,11 @@ def _read_csv(path: Path, text: str) -> Table:
     if not any(header):
         raise ConfigError(f"{path}: the first row must name the columns")
 
-    def rows() -> Rows:
+    def rows() -> Rows:  # numbered as a spreadsheet shows them: a cell's line breaks stay in
+        number = 1
         while (cells := _next_row(path, reader)) is not None:
-            yield (
-                reader.line_num,
-                {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)},
-            )
+            number += 1
+            yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}
 
     return Table(header, rows())
 
