@@ -7,11 +7,11 @@ mapping fix can be replayed from stored payloads instead of re-fetching under qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType, TypeVar
 
 AccountId = NewType("AccountId", str)
 BuyerKey = NewType("BuyerKey", str)
@@ -166,3 +166,29 @@ class Reject:
     source_id: str | None
     reason: str
     payload: str
+
+
+T = TypeVar("T")
+
+
+def without_nul(value: T) -> T:
+    """``value`` with every NUL character dropped from its texts, nested records included:
+    PostgreSQL cannot store one, and a marketplace or a list now and then sends one. The same
+    object when there is none."""
+    return _cleaned(value)  # type: ignore[no-any-return]
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if type(value) is tuple:
+        items = tuple(_cleaned(item) for item in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {
+            f.name: clean
+            for f in fields(value)
+            if (clean := _cleaned(old := getattr(value, f.name))) is not old
+        }
+        return replace(value, **changed) if changed else value
+    return value

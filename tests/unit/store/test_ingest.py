@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Table, func, select
 
+from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page
-from custsync.records import AccountId, OrderStatus, Reject, StreamName
+from custsync.records import AccountId, Order, OrderStatus, Reject, StreamName
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.ingest import write_page
@@ -122,3 +123,35 @@ def test_money_is_exact_to_the_cent(store: Store, account: AccountId) -> None:
         totals = sorted(conn.execute(select(schema.orders.c.total)).scalars())
     assert totals == [Decimal("0.10"), Decimal("0.20"), Decimal("123456789.99")]
     assert sum(totals[:2]) == Decimal("0.30")
+
+
+def test_nul_characters_from_a_marketplace_are_dropped_not_a_stuck_page(
+    store: Store, account: AccountId
+) -> None:
+    raw = {
+        "orderId": "302-0000000-0000001",
+        "createdTime": "2026-01-05T10:00:00Z",
+        "lastUpdatedTime": "2026-01-05T10:00:00Z",
+        "salesChannel": {"marketplaceId": "A1PA6795UKMFR9"},
+        "buyer": {"buyerName": "Ann\x00 Lee", "buyerEmail": "ann@example.com"},
+        "recipient": {"deliveryAddress": {"name": "Ann Lee", "postalCode": "04420",
+                                          "countryCode": "DE", "city": "Mark\x00kleeberg"}},
+        "fulfillment": {"fulfillmentStatus": "SHIPPED"},
+        "orderItems": [],
+    }  # fmt: skip
+    sent = map_order(raw, account_id=account, marketplace_ids=["A1PA6795UKMFR9"])
+    reject = map_order({"orderId": "B\x00"}, account_id=account, marketplace_ids=["A1PA6795UKMFR9"])
+    assert isinstance(sent, Order)
+    assert isinstance(reject, Reject)
+    page = Page([sent], [reject], Cursor(position=NOW))
+    counts = write_page(store, account, StreamName.ORDERS, page, run_id="r1", now=NOW)
+    assert (counts.inserted, counts.rejected) == (1, 1)
+    o = schema.orders
+    with store.engine.connect() as conn:
+        assert conn.execute(select(o.c.buyer_name, o.c.buyer_city)).one() == (
+            "Ann Lee",
+            "Markkleeberg",
+        )
+        assert conn.execute(select(schema.rejects.c.source_id)).scalar() == "B"
+    again = write_page(store, account, StreamName.ORDERS, page, run_id="r2", now=NOW)
+    assert again.unchanged == 1  # the same record, cleaned the same way
