@@ -32,6 +32,7 @@ class NameMatch(NamedTuple):
     note: str
     is_conflict: bool
     is_fuzzy: bool = False  # agreement only through a typo
+    surname_agrees: bool = False  # beside a first-name conflict under tolerant first names
 
 
 def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> bool:
@@ -55,7 +56,7 @@ def compare_names(
 ) -> tuple[NameMatch, NameMatch]:
     """The match with strict first names and the match with tolerant ones: there a first-name
     conflict costs little (the data's first names are noisy); it is still reported as a
-    conflict."""
+    conflict, with whether the surnames agree beside it."""
     if x.is_partial or y.is_partial:
         partial = _partial(x, y, states)
         return partial, partial
@@ -64,7 +65,8 @@ def compare_names(
     strict = _straight(first, last)
     tolerant = strict
     if first.is_conflict:
-        tolerant = _straight(NameMatch(TOLERANT_CONFLICT_WEIGHT, first.note, True), last)
+        relaxed = _straight(NameMatch(TOLERANT_CONFLICT_WEIGHT, first.note, True), last)
+        tolerant = relaxed._replace(surname_agrees=last.weight > 0)
     if x.first == y.last or x.last == y.first or alike(x.first, y.last):
         swapped = _swapped(x, y, states)
         strict = swapped if swapped.weight > strict.weight else strict

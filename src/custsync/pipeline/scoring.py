@@ -11,7 +11,9 @@ Name + address needs the same house besides the name, so namesakes elsewhere nev
 Households: a shared phone, e-mail or house does not link two people whose first names
 conflict; the pair is returned as kept apart (``is_link`` False) and clustering never joins
 them. Where an account's records are noisy (typed by hand: ``policy``), first names are no
-longer trusted that far and a conflict only costs weight (``tolerant_key`` in the states).
+longer trusted that far and a conflict only costs weight (``tolerant_key`` in the states),
+unless the surnames differ too and each has an e-mail of its own: colleagues sharing an
+office's phone and address stay apart.
 """
 
 from __future__ import annotations
@@ -148,17 +150,27 @@ def _decide(
         rule, note = shared
         evidence = (note, ("name", name.note), ("address", address.note))
         typos = name.is_fuzzy or address.is_fuzzy
-        if name.is_conflict and not tolerant:
+        if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
             return PairScore(rule, name.weight, evidence, False, True, False, typos)
         score = round(SHARED_KEY_WEIGHT + name.weight + max(address.weight, 0), 2)
         sure = not name.is_conflict
         return PairScore(rule, score, evidence, True, name.is_conflict, sure, typos)
-    if name.is_conflict and not tolerant:
+    if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
         if not address.is_same_house:
             return None
         apart = (("name", name.note), ("address", address.note))
         return PairScore(Rule.NAME_ADDRESS, name.weight, apart, False, True)
     return _name_address(a, b, name, address, phone=phone, tolerant=tolerant)
+
+
+def _forgiven(a: BuyerProfile, b: BuyerProfile, name: NameMatch, *, tolerant: bool) -> bool:
+    """Whether a first-name conflict lets the pair be one person: only under tolerant first
+    names, and not when the surnames differ too and each buyer has an e-mail of its own
+    (colleagues sharing an office's phone and address)."""
+    if not tolerant:
+        return False
+    own = a.emails and b.emails and not set(a.emails) & set(b.emails)
+    return name.surname_agrees or not own
 
 
 def is_tolerant(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:

@@ -157,6 +157,27 @@ def test_noisy_accounts_tolerate_a_different_first_name() -> None:
     assert tolerant.names_conflict
 
 
+def test_noisy_accounts_keep_colleagues_apart_each_with_an_email_of_their_own() -> None:
+    office = {"phone": "+1 206 555 0100", **HOME}
+    mary = profile("crm", "1", name="Mary Jones", email="mary.jones@acme.example", **office)
+    peter = profile("crm", "2", name="Peter Smith", email="peter.smith@acme.example", **office)
+    sister = profile("crm", "3", name="Ann Jones", email="ann@mail.example", **office)
+    typed = profile("crm", "4", name="Petra Smyth", **office)  # no e-mail: a record typed twice?
+    states = states_of([mary, peter, sister, typed], noisy=["crm"])
+    apart = compare(mary, peter, states)  # both name parts differ, two own e-mails
+    assert apart is not None
+    assert (apart.is_link, apart.names_conflict) == (False, True)
+    household = compare(mary, sister, states)  # the surname agrees: the first name may be wrong
+    assert household is not None
+    assert household.is_link
+    unknown = compare(mary, typed, states)  # no e-mail to tell them apart: the noisy policy
+    assert unknown is not None
+    assert unknown.is_link
+    strict = compare(mary, peter, states_of([mary, peter]))
+    assert strict is not None
+    assert not strict.is_link
+
+
 def test_blocking_compares_only_buyers_sharing_a_key() -> None:
     people = [
         profile(
