@@ -46,7 +46,7 @@ def people_rows(seed: int, companies: int) -> list[Row]:
         for slot in range(5):
             person = company * 5 + slot
             first, last = rng.choice(firsts), rng.choice(lasts)
-            email = f"{first.lower()}.{last.lower()}@corp{company}.example"
+            email = f"{first.lower()}.{last.lower()}@corp{company}.com"
             rows.append((person, first, last, email, phone, street, postal))
             if rng.random() < 0.4:
                 typed = _mistyped(rng, first) if rng.random() < 0.5 else first
