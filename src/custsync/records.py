@@ -168,10 +168,10 @@ class Reject:
     payload: str
 
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-def without_nul(value: T) -> T:
+def without_nul(value: _T) -> _T:
     """``value`` with every NUL character dropped from its texts, nested records included:
     PostgreSQL cannot store one, and a marketplace or a list now and then sends one. The same
     object when there is none."""
