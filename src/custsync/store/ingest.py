@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +31,12 @@ from custsync.records import (
     Reject,
     Return,
     StreamName,
-    without_nul,
 )
 from custsync.store import schema
 from custsync.store.customers import customer_ids_of
 from custsync.store.db import Store
 from custsync.store.leases import Lease, extend_lease
+from custsync.store.page_fit import fit_page
 from custsync.store.refs import pair_filters
 from custsync.store.state import save_cursor
 
@@ -79,7 +79,7 @@ def write_page(
     otherwise), and its expiry is pushed out in the same transaction.
     """
     counts = PageCounts(fetched=len(page.records) + len(page.rejects))
-    page = _without_nul(page)
+    page = fit_page(page, stream)
     with store.begin() as conn:
         if lease is not None:
             extend_lease(conn, lease, now=now)
@@ -112,20 +112,6 @@ def write_page(
         counts.rejected = len(page.rejects)
         save_cursor(conn, account_id, stream, page.checkpoint, now=now)
     return counts
-
-
-def _without_nul(page: Page) -> Page:
-    """``page`` with the NUL characters dropped from its records (PostgreSQL cannot store one:
-    the page, and the stream behind it, would be stuck). A record is read from its ``source``
-    alone (the records' contract), so only those whose source holds one, as it is or escaped
-    in JSON, are looked through."""
-    records = [without_nul(r) if _has_nul(r.source) else r for r in page.records]
-    rejects = [without_nul(r) if _has_nul(r.payload) else r for r in page.rejects]
-    return replace(page, records=records, rejects=rejects)
-
-
-def _has_nul(source: str) -> bool:
-    return "\x00" in source or "\\u0000" in source
 
 
 def source_hash(source: str) -> str:

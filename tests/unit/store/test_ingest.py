@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -155,3 +156,35 @@ def test_nul_characters_from_a_marketplace_are_dropped_not_a_stuck_page(
         assert conn.execute(select(schema.rejects.c.source_id)).scalar() == "B"
     again = write_page(store, account, StreamName.ORDERS, page, run_id="r2", now=NOW)
     assert again.unchanged == 1  # the same record, cleaned the same way
+
+
+def _too_long(bad: Order, field: str, value: str) -> Order:
+    if field == "sku":
+        return dataclasses.replace(bad, lines=(dataclasses.replace(bad.lines[0], sku=value),))
+    if field == "currency":
+        return dataclasses.replace(bad, currency=value)
+    return dataclasses.replace(bad, order_id=value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("order_id", "O" * 300, "order_id has 300 characters; the store keeps at most 255"),
+        ("currency", "EURO", "currency has 4 characters; the store keeps at most 3"),
+        ("sku", "S" * 256, "line sku has 256 characters; the store keeps at most 255"),
+    ],
+)
+def test_a_record_too_long_for_its_column_is_rejected_and_the_page_stored(
+    store: Store, account: AccountId, field: str, value: str, reason: str
+) -> None:
+    bad = _too_long(order("B"), field, value)
+    long_reject = Reject(StreamName.ORDERS, "R" * 300, "no total", "{}")
+    page = Page([order("A"), bad], [long_reject], Cursor(position=NOW))
+    counts = write_page(store, account, StreamName.ORDERS, page, run_id="r", now=NOW)
+    assert (counts.inserted, counts.rejected) == (1, 2)
+    r = schema.rejects
+    with store.engine.connect() as conn:
+        assert conn.execute(select(schema.orders.c.order_id)).scalars().all() == ["A"]
+        stored = conn.execute(select(r.c.source_id, r.c.reason).order_by(r.c.reject_id)).all()
+    assert stored == [("R" * 255, "no total"), (bad.order_id[:255], reason)]
+    assert load_cursor(store, account, StreamName.ORDERS).position == NOW
