@@ -75,7 +75,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     if not _ACCOUNT_ID.match(args.account):
-        raise UsageError(f"--account {args.account!r}: letters, digits, '.', '_' or '-' only")
+        raise UsageError(f"--account {args.account!r}: up to 64 letters, digits, '.', '_' or '-'")
     settings = settings_from(args)
     store = app.open_upgraded_store(settings)
     summary = import_contacts(

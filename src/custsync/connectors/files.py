@@ -29,6 +29,7 @@ from custsync.records import AccountId, BuyerInfo, BuyerKey, ImportedContact
 
 Row = Mapping[str, str]
 SKIPPED_ROWS_SHOWN = 5  # the first rows skipped for each reason, to find them in the file
+MAX_KEY_CHARS = 255  # the longest buyer key the store keeps (an external id longer: skipped)
 NAME_FIELDS = ("full_name", "first_name", "last_name")
 
 
@@ -92,6 +93,8 @@ def read_contacts(
         if contact is None:
             result.skip("no name, e-mail or phone" if unnamed else "no name", row_number)
             result.unnamed_reachable += _reachable(values)
+        elif len(contact.buyer_key) > MAX_KEY_CHARS:
+            result.skip(f"external_id longer than {MAX_KEY_CHARS} characters", row_number)
         elif contact.buyer_key in seen:
             result.skip("external_id repeated", row_number)
         else:

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from custsync.connectors.contact_fields import facebook_url, instagram_handle, split_full_name
-from custsync.connectors.files import parse_mapping, read_contacts
+from custsync.connectors.files import MAX_KEY_CHARS, parse_mapping, read_contacts
 from custsync.curation import import_contacts
 from custsync.errors import ConfigError, UsageError
 from custsync.records import AccountId
@@ -176,3 +176,16 @@ def test_cells_with_nul_characters_are_stored_without_them(store: Store, tmp_pat
     assert summary.inserted == 1
     with store.engine.connect() as conn:
         assert conn.execute(select(schema.contacts.c.name)).scalars().all() == ["John Nul"]
+
+
+def test_an_external_id_longer_than_the_store_keeps_skips_its_row(
+    store: Store, tmp_path: Path
+) -> None:
+    assert schema.contacts.c.buyer_key.type.length == MAX_KEY_CHARS
+    path = _write(tmp_path, f"id,Name\n{'X' * 256},Ann Lee\nB2,Bob Kay\n")
+    summary = import_contacts(store, path, LIST, {}, base_currency="USD", now=NOW)
+    assert (summary.imported, dict(summary.skipped)) == (
+        1,
+        {"external_id longer than 255 characters": 1},
+    )
+    assert summary.skipped_rows == {"external_id longer than 255 characters": [2]}
