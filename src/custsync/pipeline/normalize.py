@@ -157,9 +157,9 @@ _JUNK_LOCAL_PARTS = frozenset(
         "mail",
     ]
 )
-_JUNK_DOMAINS = frozenset(
-    ["example.com", "example.org", "example.net", "invalid", "localhost", "test"]
-)
+_JUNK_DOMAINS = frozenset(["example.com", "example.org", "example.net"])
+# top-level domains reserved so that no mail can reach them (RFC 2606, RFC 6761)
+_RESERVED_TLDS = frozenset(["example", "invalid", "localhost", "test"])
 _DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _PLUS_TAG_DOMAINS = frozenset(
     [
@@ -204,7 +204,8 @@ def email_kind(email: str | None) -> EmailKind:
     if normalized is None:
         return EmailKind.JUNK
     local, domain = normalized.rsplit("@", 1)
-    if local in _JUNK_LOCAL_PARTS or domain in _JUNK_DOMAINS or local.startswith("no-reply-"):
+    reserved = domain in _JUNK_DOMAINS or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS
+    if local in _JUNK_LOCAL_PARTS or reserved or local.startswith("no-reply-"):
         return EmailKind.JUNK
     if _RELAY_DOMAINS.match(domain):
         return EmailKind.RELAY

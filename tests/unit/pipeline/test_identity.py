@@ -159,9 +159,9 @@ def test_noisy_accounts_tolerate_a_different_first_name() -> None:
 
 def test_noisy_accounts_keep_colleagues_apart_each_with_an_email_of_their_own() -> None:
     office = {"phone": "+1 206 555 0100", **HOME}
-    mary = profile("crm", "1", name="Mary Jones", email="mary.jones@acme.example", **office)
-    peter = profile("crm", "2", name="Peter Smith", email="peter.smith@acme.example", **office)
-    sister = profile("crm", "3", name="Ann Jones", email="ann@mail.example", **office)
+    mary = profile("crm", "1", name="Mary Jones", email="mary.jones@acme.com", **office)
+    peter = profile("crm", "2", name="Peter Smith", email="peter.smith@acme.com", **office)
+    sister = profile("crm", "3", name="Ann Jones", email="ann@mail.com", **office)
     typed = profile("crm", "4", name="Petra Smyth", **office)  # no e-mail: a record typed twice?
     states = states_of([mary, peter, sister, typed], noisy=["crm"])
     apart = compare(mary, peter, states)  # both name parts differ, two own e-mails

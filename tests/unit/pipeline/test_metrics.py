@@ -106,7 +106,7 @@ def test_promo_codes_returns_feedback_and_accounts() -> None:
 
 
 def test_golden_contact_takes_the_newest_non_empty_value_per_field() -> None:
-    old = fact("1", day=1, buyer=BuyerInfo(name="Ann Old", email="ann@x.test", city="Boston"))
+    old = fact("1", day=1, buyer=BuyerInfo(name="Ann Old", email="ann@mail.com", city="Boston"))
     new = fact(
         "2",
         day=5,
@@ -115,6 +115,6 @@ def test_golden_contact_takes_the_newest_non_empty_value_per_field() -> None:
         ),
     )
     contact = golden_contact([old, new])
-    assert (contact.name, contact.email, contact.city) == ("Ann New", "ann@x.test", "Boston")
+    assert (contact.name, contact.email, contact.city) == ("Ann New", "ann@mail.com", "Boston")
     assert contact.address == "1 Main St, Apt 2"
     assert golden_contact([replace(new, buyer=BuyerInfo())]).name is None

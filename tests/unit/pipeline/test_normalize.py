@@ -79,6 +79,10 @@ def test_nicknames_are_forms_of_one_name() -> None:
         ("Invalid Request", None, EmailKind.JUNK),
         ("", None, EmailKind.JUNK),
         ("unknown@example.com", "unknown@example.com", EmailKind.JUNK),
+        ("ann@shop.example", "ann@shop.example", EmailKind.JUNK),  # reserved top-level domains
+        ("ann@crm.test", "ann@crm.test", EmailKind.JUNK),
+        ("ann@mail.invalid", "ann@mail.invalid", EmailKind.JUNK),
+        ("ann@test.com", "ann@test.com", EmailKind.PERSONAL),
     ],
 )
 def test_emails_follow_provider_rules_and_sentinels_are_junk(
