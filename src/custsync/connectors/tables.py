@@ -3,7 +3,7 @@
 What the file is comes from its first bytes, not its name (lists get renamed): a zip archive is
 read as XLSX; an old Excel file, a password-protected workbook or a PDF is refused with what to
 do instead; anything else is CSV text in UTF-8, UTF-16 (with its byte-order mark, as Excel's
-"Unicode Text" writes it) or Windows-1252, separated by commas, semicolons or tabs.
+"Unicode Text" writes it, or without) or Windows-1252, separated by commas, semicolons or tabs.
 
 Every way a file can be unreadable ends in a ``ConfigError`` naming the file and, where there
 is one, the line or row. The rows are read before anything is stored, so nothing is stored
@@ -64,6 +64,8 @@ def read_table(path: Path) -> Table:
 def _decode(path: Path, raw: bytes) -> str:
     if raw.startswith(_UTF16_BOMS):
         text = raw.decode("utf-16", errors="replace")
+    elif utf16 := _utf16_without_bom(raw):
+        text = raw.decode(utf16, errors="replace")
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -73,6 +75,19 @@ def _decode(path: Path, raw: bytes) -> str:
     if sample and len(_CONTROL.findall(sample)) > _BINARY_SHARE * len(sample):
         raise ConfigError(f"{path}: neither a CSV text file nor an XLSX workbook")
     return text.replace("\x00", "")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 written without its byte-order mark, told by the zero byte beside each Latin
+    letter: on the odd bytes (little-endian) or on the even ones (big-endian)."""
+    head = raw[:_SAMPLE]
+    pairs = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if pairs >= 2 and even == 0 and odd >= pairs // 2:
+        return "utf-16-le"
+    if pairs >= 2 and odd == 0 and even >= pairs // 2:
+        return "utf-16-be"
+    return None
 
 
 def _read_csv(path: Path, text: str) -> Table:

@@ -25,6 +25,13 @@ def test_excel_unicode_text_is_read_as_utf16_with_tabs(tmp_path: Path) -> None:
     assert list(table.rows) == [(2, {"Name": "Jürgen Weiß", "E-mail": "j@example.de"})]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read_too(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes("Name,E-mail\nZoë Weiß,z@example.de\n".encode(encoding))
+    assert _rows(path) == [(2, {"Name": "Zoë Weiß", "E-mail": "z@example.de"})]
+
+
 def test_windows_1252_text_and_rows_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_bytes('Name,Street\n"Zoë Ørsted","1 Rue\nBât. 2"\nAnn,3 Way\n'.encode("cp1252"))
