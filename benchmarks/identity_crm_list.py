@@ -15,6 +15,7 @@ import argparse
 import csv
 import random
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from itertools import combinations
@@ -46,13 +47,19 @@ def people_rows(seed: int, companies: int) -> list[Row]:
         for slot in range(5):
             person = company * 5 + slot
             first, last = rng.choice(firsts), rng.choice(lasts)
-            email = f"{first.lower()}.{last.lower()}@corp{company}.com"
+            email = f"{_ascii(first)}.{_ascii(last)}@corp{company}.com"
             rows.append((person, first, last, email, phone, street, postal))
             if rng.random() < 0.4:
                 typed = _mistyped(rng, first) if rng.random() < 0.5 else first
                 rows.append((person, typed, last, "", phone, street, postal))
     rng.shuffle(rows)
     return rows
+
+
+def _ascii(name: str) -> str:
+    """A name as an e-mail address writes it: ``Ó Súilleabháin`` → ``osuilleabhain``."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded.lower() if c.isalpha())
 
 
 def _mistyped(rng: random.Random, name: str) -> str:
