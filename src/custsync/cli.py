@@ -21,7 +21,7 @@ from custsync.commands import (
     setup,
     syncing,
 )
-from custsync.errors import CustsyncError, UsageError
+from custsync.errors import CustsyncError, UsageError, first_line
 from custsync.logging import configure_logging
 from custsync.settings import load_settings
 
@@ -78,14 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a fault of custsync's own: still one line
         debug = os.environ.get("CUSTSYNC_LOG_LEVEL", "").lower() == "debug"
         where = "" if debug else " (CUSTSYNC_LOG_LEVEL=debug prints where)"
-        print(f"custsync: unexpected error: {_first_line(exc)}{where}", file=sys.stderr)
+        print(f"custsync: unexpected error: {first_line(exc)}{where}", file=sys.stderr)
         if debug:
             traceback.print_exc()
         return 1
-
-
-def _first_line(exc: Exception) -> str:
-    """The error's type and the start of its message's first line (a long message, like a
-    database error's statement, is cut)."""
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

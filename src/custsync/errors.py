@@ -55,3 +55,11 @@ class LeaseLost(StoreError):
 
 class UsageError(CustsyncError):
     """A command-line value custsync cannot use; the message names the option (exit code 2)."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An error in one line for a message: its type and the start of its message's first line
+    (a long message, like a database error's statement, is cut)."""
+    text = str(exc).strip()
+    head = text.splitlines()[0][:limit] if text else ""
+    return f"{type(exc).__name__}: {head}" if head else type(exc).__name__

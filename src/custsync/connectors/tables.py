@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from custsync.errors import ConfigError
+from custsync.errors import ConfigError, first_line
 
 Rows = Iterator[tuple[int, dict[str, str]]]  # (row number, the header's being 1; column → cell)
 
@@ -125,7 +125,7 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
         lines = sheet.iter_rows(values_only=True)
         header = _unique(_cell(v).strip() for v in next(lines, ()))
     except Exception as exc:  # a damaged or foreign archive fails in many ways
-        raise ConfigError(f"{path}: not a readable XLSX workbook ({_reason(exc)})") from exc
+        raise ConfigError(f"{path}: not a readable XLSX workbook ({first_line(exc)})") from exc
     if not any(header):
         raise ConfigError(f"{path}: the first row must name the columns")
     shown = sheet.title if len(book.worksheets) > 1 else None
@@ -137,16 +137,11 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
                 padded = [*cells, *([None] * (len(header) - len(cells)))]
                 yield number, {h: _cell(padded[i]) for i, h in enumerate(header)}
         except Exception as exc:
-            raise ConfigError(f"{path}, row {number + 1}: unreadable ({_reason(exc)})") from exc
+            raise ConfigError(f"{path}, row {number + 1}: unreadable ({first_line(exc)})") from exc
         finally:
             book.close()
 
     return Table(header, rows(), shown)
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def _unique(cells: Iterable[str]) -> list[str]:
