@@ -1,5 +1,6 @@
 """Word lists for names and addresses: nicknames, honorifics, surname particles, street words,
-states, countries (the normalizers use them, and so does the import to split full names).
+states, countries (the normalizers use them, and so does the import to split full names); and
+the public mail providers, whose domains say nothing of where a buyer works.
 
 Plain data, folded the way ``pipeline.normalize.fold`` folds (lower case, no accents), so
 lookups need no further work. Lists are deliberately common-case only: an unknown word passes
@@ -16,6 +17,10 @@ def _table(text: str) -> dict[str, tuple[str, ...]]:
         head, _, tail = entry.partition(":")
         table[head.strip()] = tuple(tail.split())
     return table
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 # Formal first name → the nicknames people use for it.
@@ -245,3 +250,23 @@ COUNTRIES: dict[str, str] = {
     "brasil": "BR",
     "bra": "BR",
 }
+
+# Domains where anyone may open a mailbox: two mailboxes there are not two colleagues. The
+# providers with one domain per country are matched by name (``yahoo.co.uk``, ``gmx.de``).
+PUBLIC_MAIL_PROVIDERS = _words(
+    """yahoo ymail rocketmail hotmail outlook live msn windowslive gmx aol yandex mail email
+    inbox web orange free sky"""
+)
+PUBLIC_MAIL_DOMAINS = _words(
+    """gmail.com googlemail.com icloud.com me.com mac.com protonmail.com protonmail.ch
+    proton.me pm.me fastmail.com fastmail.fm zoho.com zohomail.com tutanota.com tuta.io
+    posteo.de mailbox.org hey.com hushmail.com lycos.com t-online.de freenet.de arcor.de
+    qq.com 163.com 126.com sina.com naver.com hanmail.net daum.net seznam.cz wp.pl o2.pl
+    onet.pl interia.pl libero.it virgilio.it alice.it tiscali.it tin.it wanadoo.fr
+    laposte.net sfr.fr bluewin.ch btinternet.com talktalk.net virginmedia.com ntlworld.com
+    comcast.net verizon.net att.net sbcglobal.net bellsouth.net cox.net charter.net
+    earthlink.net optonline.net bigpond.com bigpond.net.au optusnet.com.au shaw.ca rogers.com
+    sympatico.ca videotron.ca rambler.ru ya.ru rediffmail.com uol.com.br bol.com.br
+    terra.com.br telenet.be skynet.be ziggo.nl kpnmail.nl planet.nl home.nl xs4all.nl
+    hetnet.nl"""
+)

@@ -33,6 +33,7 @@ class NameMatch(NamedTuple):
     is_conflict: bool
     is_fuzzy: bool = False  # agreement only through a typo
     surname_agrees: bool = False  # beside a first-name conflict under tolerant first names
+    surnames_differ: bool = False  # both surnames given, neither a typo nor a part of the other
 
 
 def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> bool:
@@ -91,6 +92,7 @@ def _straight(first: NameMatch, last: NameMatch) -> NameMatch:
         f"{first.note}, {last.note}",
         first.is_conflict,
         first.is_fuzzy or last.is_fuzzy,
+        surnames_differ=last.surnames_differ,
     )
 
 
@@ -140,15 +142,19 @@ def _surname_spellings(a: str, b: str) -> NameMatch | None:
         return None
     if min(len(a), len(b)) >= 4 and (a in b or b in a):
         return NameMatch(1.5, f"surname {a} within {b}", False, True)
-    return NameMatch(-5.0, f"different surnames {a} and {b}", False)
+    return NameMatch(-5.0, f"different surnames {a} and {b}", False, surnames_differ=True)
 
 
 def _swapped(x: PersonName, y: PersonName, states: Mapping[str, int]) -> NameMatch:
+    """The reading of ``y`` with its name parts swapped. When a part of it differs outright
+    (John Kim and Alexander Johnson are not "Kim John" a typo apart), it is a first-name
+    conflict, as the straight reading is."""
     one = _last(x.first, y.last, states)
     two = _last(x.last, y.first, states)
     weight = one.weight + two.weight - 1.0
     note = f"first and surname swapped ({one.note}, {two.note})"
-    return NameMatch(weight, note, False, one.is_fuzzy or two.is_fuzzy)
+    differ = one.surnames_differ or two.surnames_differ
+    return NameMatch(weight, note, differ, one.is_fuzzy or two.is_fuzzy, surnames_differ=differ)
 
 
 def _partial(x: PersonName, y: PersonName, states: Mapping[str, int]) -> NameMatch:

@@ -20,6 +20,8 @@ from custsync.lexicon import (
     COUNTRIES,
     FORMAL_NAMES,
     HONORIFICS,
+    PUBLIC_MAIL_DOMAINS,
+    PUBLIC_MAIL_PROVIDERS,
     SUFFIXES,
     SURNAME_PARTICLES,
 )
@@ -210,6 +212,23 @@ def email_kind(email: str | None) -> EmailKind:
     if _RELAY_DOMAINS.match(domain):
         return EmailKind.RELAY
     return EmailKind.PERSONAL
+
+
+_COUNTRY_SUFFIX = re.compile(r"^(?:[a-z]{2,3}|(?:co|com|net|org)\.[a-z]{2})$")
+
+
+@lru_cache(maxsize=65536)
+def organisation_domain(email: str) -> str | None:
+    """The domain of a normalized personal e-mail when it is an organisation's own, not a
+    public mail provider's (``gmail.com``, ``yahoo.co.uk``): there, two mailboxes are two
+    people who work together (or one person's two roles)."""
+    domain = email.rsplit("@", 1)[-1]
+    if domain in PUBLIC_MAIL_DOMAINS:
+        return None
+    provider, _, rest = domain.partition(".")
+    if provider in PUBLIC_MAIL_PROVIDERS and _COUNTRY_SUFFIX.match(rest):
+        return None
+    return domain
 
 
 def is_relay_email(email: str | None) -> bool:

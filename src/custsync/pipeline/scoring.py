@@ -13,7 +13,9 @@ conflict; the pair is returned as kept apart (``is_link`` False) and clustering 
 them. Where an account's records are noisy (typed by hand: ``policy``), first names are no
 longer trusted that far and a conflict only costs weight (``tolerant_key`` in the states),
 unless the surnames differ too and each has an e-mail of its own: colleagues sharing an
-office's phone and address stay apart.
+office's phone and address stay apart. Mailboxes of their own at one organisation's domain
+(``normalize.organisation_domain``) keep apart two buyers whose names are not one person's
+(the first names conflict, or both surnames differ), under either policy.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import NamedTuple
 
 from custsync.pipeline.addresses import PostalAddress
 from custsync.pipeline.names import NameMatch, alike, compare_names, similar
+from custsync.pipeline.normalize import organisation_domain
 from custsync.pipeline.prefilter import surely_unrelated
 from custsync.pipeline.profiles import BuyerProfile, street_word
 from custsync.pipeline.states import KeyStates, tolerant_key, value_bits
@@ -146,20 +149,25 @@ def _decide(
     phone: Part,
     tolerant: bool,
 ) -> PairScore | None:
+    office = _colleagues(a, b, name)
+    apart = office is not None or (
+        name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant)
+    )
+    why = (("email", f"mailboxes of their own at {office}"),) if office else ()
     if shared is not None:
         rule, note = shared
-        evidence = (note, ("name", name.note), ("address", address.note))
+        evidence = (note, ("name", name.note), ("address", address.note), *why)
         typos = name.is_fuzzy or address.is_fuzzy
-        if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
-            return PairScore(rule, name.weight, evidence, False, True, False, typos)
+        if apart:
+            return PairScore(rule, name.weight, evidence, False, name.is_conflict, False, typos)
         score = round(SHARED_KEY_WEIGHT + name.weight + max(address.weight, 0), 2)
         sure = not name.is_conflict
         return PairScore(rule, score, evidence, True, name.is_conflict, sure, typos)
-    if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
+    if apart:
         if not address.is_same_house:
             return None
-        apart = (("name", name.note), ("address", address.note))
-        return PairScore(Rule.NAME_ADDRESS, name.weight, apart, False, True)
+        evidence = (("name", name.note), ("address", address.note), *why)
+        return PairScore(Rule.NAME_ADDRESS, name.weight, evidence, False, name.is_conflict)
     return _name_address(a, b, name, address, phone=phone, tolerant=tolerant)
 
 
@@ -169,8 +177,22 @@ def _forgiven(a: BuyerProfile, b: BuyerProfile, name: NameMatch, *, tolerant: bo
     (colleagues sharing an office's phone and address)."""
     if not tolerant:
         return False
-    own = a.emails and b.emails and not set(a.emails) & set(b.emails)
-    return name.surname_agrees or not own
+    return name.surname_agrees or not _own_emails(a, b)
+
+
+def _colleagues(a: BuyerProfile, b: BuyerProfile, name: NameMatch) -> str | None:
+    """The organisation's domain where ``a`` and ``b`` each have a mailbox of their own while
+    their names are not one person's (the first names conflict, or both surnames are given
+    and differ): colleagues, whatever phone or address they share."""
+    if not (name.is_conflict or name.surnames_differ) or not _own_emails(a, b):
+        return None
+    ours = {domain for email in a.emails if (domain := organisation_domain(email))}
+    return min(ours.intersection(map(organisation_domain, b.emails)), default=None)
+
+
+def _own_emails(a: BuyerProfile, b: BuyerProfile) -> bool:
+    """Whether both buyers have personal e-mails and share none."""
+    return bool(a.emails and b.emails and not set(a.emails) & set(b.emails))
 
 
 def is_tolerant(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> bool:

@@ -178,6 +178,43 @@ def test_noisy_accounts_keep_colleagues_apart_each_with_an_email_of_their_own() 
     assert not strict.is_link
 
 
+def test_mailboxes_at_one_organisation_are_colleagues_unless_the_names_agree() -> None:
+    office = {"phone": "+1 206 555 0100", **HOME}
+    anna = profile("crm", "1", name="Anna Berg", email="anna.berg@acme.com", **office)
+    namesake = profile("crm", "2", name="Anna Lind", email="anna.lind@acme.com", **office)
+    erik = profile("crm", "3", name="Erik Berg", email="erik.berg@acme.com", **office)
+    again = profile("crm", "4", name="Anna Berg", email="a.berg@acme.com", **office)
+    married = profile("crm", "5", name="Anna Lind", email="anna.lind@gmail.com", **office)
+    people = [anna, namesake, erik, again, married]
+    for states in (states_of(people), states_of(people, noisy=["crm"])):
+        colleague = compare(anna, namesake, states)  # one first name, two surnames
+        assert colleague is not None
+        assert (colleague.rule, colleague.is_link) == (Rule.PHONE, False)
+        assert dict(colleague.evidence)["email"] == "mailboxes of their own at acme.com"
+        same_surname = compare(anna, erik, states)  # kept apart even where first names are noisy
+        assert same_surname is not None
+        assert not same_surname.is_link
+        two_mailboxes = compare(anna, again, states)  # one person's two addresses
+        assert two_mailboxes is not None
+        assert two_mailboxes.is_link
+        new_surname = compare(anna, married, states)  # a public provider: a name may change
+        assert new_surname is not None
+        assert new_surname.is_link
+
+
+def test_a_swapped_reading_with_a_part_that_differs_is_no_agreement() -> None:
+    john = profile("shop", "1", name="John Kim", phone="+1 206 555 0100", **HOME)
+    alexander = profile("shop", "2", name="Alexander Johnson", phone="+1 206 555 0100", **HOME)
+    swapped = profile("shop", "3", name="Kim Jon", phone="+1 206 555 0100", **HOME)
+    states = states_of([john, alexander, swapped])
+    household = compare(john, alexander, states)  # "John" ~ "Johnson" alone joins nothing
+    assert household is not None
+    assert (household.is_link, household.names_conflict) == (False, True)
+    one = compare(john, swapped, states)
+    assert one is not None
+    assert one.is_link
+
+
 def test_blocking_compares_only_buyers_sharing_a_key() -> None:
     people = [
         profile(

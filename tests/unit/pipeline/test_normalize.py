@@ -20,6 +20,7 @@ from custsync.pipeline.normalize import (
     normalize_email,
     normalize_name,
     normalize_phone,
+    organisation_domain,
 )
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
@@ -90,6 +91,25 @@ def test_emails_follow_provider_rules_and_sentinels_are_junk(
 ) -> None:
     assert normalize_email(raw) == expected
     assert email_kind(raw) is kind
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("ann@acme.com", "acme.com"),
+        ("ann@sales.acme.co.uk", "sales.acme.co.uk"),
+        ("ann@gmail.com", None),
+        ("ann@yahoo.co.uk", None),  # a provider with one domain per country
+        ("ann@gmx.de", None),
+        ("ann@outlook.com.au", None),
+        ("ann@web.de", None),
+        ("ann@mail.acme.com", "mail.acme.com"),  # an organisation's own mail host
+    ],
+)
+def test_organisation_domains_are_those_of_no_public_mail_provider(
+    email: str, expected: str | None
+) -> None:
+    assert organisation_domain(email) == expected
 
 
 @pytest.mark.parametrize(
