@@ -95,7 +95,8 @@ def normalize_name(raw: str | None, *, company: str | None = None) -> PersonName
     titled = given[0] in HONORIFICS and len(tokens) == 1
     particles_only = len(tokens) > 1 and all(t in SURNAME_PARTICLES for t in tokens[:-1])
     if surname_only or titled or particles_only:
-        return PersonName("", (), "".join(tokens))
+        last = "".join(tokens)  # "H.R.," is no surname "hr": "Hr" is a title
+        return None if last in HONORIFICS or last in SUFFIXES else PersonName("", (), last)
     if len(tokens) == 1:
         return PersonName(tokens[0], (), "")
     return _split(tokens)

@@ -56,6 +56,12 @@ def test_a_company_given_as_the_name_is_no_person() -> None:
     assert normalize_name("Mr") is None
 
 
+def test_letters_that_join_into_a_title_are_no_surname() -> None:
+    assert normalize_name("H:R,") is None  # "hr," would read back as the title Hr
+    assert normalize_name("J.R.,") is None
+    assert normalize_name("H. Rader,") == PersonName("", (), "hrader")
+
+
 def test_nicknames_are_forms_of_one_name() -> None:
     assert are_nickname_forms("bob", "robert")
     assert are_nickname_forms("sam", "samantha")
