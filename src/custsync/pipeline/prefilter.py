@@ -26,7 +26,7 @@ def surely_unrelated(a: BuyerProfile, b: BuyerProfile) -> bool:
 
 
 def _may_be_one_house(x: PostalAddress, y: PostalAddress) -> bool:
-    """Whether ``scoring.compare_places`` may find ``x`` and ``y`` to be one house: the same
+    """Whether ``places.compare_places`` may find ``x`` and ``y`` to be one house: the same
     house number, streets a typo apart, and the same area (or one unknown). Agreeing on a
     value always weighs more than nothing, so the weights need not be looked up."""
     if (x.country and y.country and x.country != y.country) or not x.house_number:
