@@ -16,6 +16,7 @@ _STREETS = ["12 Oak Avenue", "12 Oak Ave", "12 Oka Avenue", "14 Oak Avenue", "12
 _POSTAL = ["98101", "98102", "98111", ""]
 _CITIES = ["Seattle", "Seatle", "Tacoma", ""]
 _PHONES = ["", "", "+1 206 555 0100", "+1 206 555 0101"]
+_EMAILS = ["", "", "anna@acme.com", "kay@acme.com", "anna.kay@gmail.com"]  # colleagues, or not
 
 
 @st.composite
@@ -29,6 +30,7 @@ def _buyers(draw: st.DrawFn, key: str) -> BuyerProfile:
         postal_code=draw(st.sampled_from(_POSTAL)),
         country_code=draw(st.sampled_from(["US", "US", "CA", ""])),
         phone=draw(st.sampled_from(_PHONES)),
+        email=draw(st.sampled_from(_EMAILS)),
     )
 
 

@@ -27,6 +27,10 @@ def test_both_policies_at_once_match_each_policy_alone() -> None:
             profile("list", "5", name="Anna Kay", **HOME),
             profile("list", "6", name="Hanna Kay", **HOME | {"postal_code": "98102"}),
         ),
+        (
+            profile("list", "7", name="Anna Berg", email="anna@acme.com", phone="2065550100"),
+            profile("list", "8", name="Erik Berg", email="erik@acme.com", phone="2065550100"),
+        ),
     ]
     for a, b in pairs:
         strict, tolerant = states_of([a, b]), states_of([a, b], noisy=["list"])
