@@ -33,7 +33,9 @@ class NameMatch(NamedTuple):
     is_conflict: bool
     is_fuzzy: bool = False  # agreement only through a typo
     surname_agrees: bool = False  # beside a first-name conflict under tolerant first names
-    surnames_differ: bool = False  # both surnames given, neither a typo nor a part of the other
+    surnames_differ: bool = (
+        False  # both given, neither a typo, a part or a middle name of the other
+    )
 
 
 def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> bool:
@@ -63,6 +65,8 @@ def compare_names(
         return partial, partial
     first = _first(x.first, y.first, states)
     last = _last(x.last, y.last, states)
+    if last.surnames_differ and (x.last in y.middle or y.last in x.middle):
+        last = last._replace(surnames_differ=False)  # María García López and María García
     strict = _straight(first, last)
     tolerant = strict
     if first.is_conflict:

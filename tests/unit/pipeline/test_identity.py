@@ -185,7 +185,9 @@ def test_mailboxes_at_one_organisation_are_colleagues_unless_the_names_agree() -
     erik = profile("crm", "3", name="Erik Berg", email="erik.berg@acme.com", **office)
     again = profile("crm", "4", name="Anna Berg", email="a.berg@acme.com", **office)
     married = profile("crm", "5", name="Anna Lind", email="anna.lind@gmail.com", **office)
-    people = [anna, namesake, erik, again, married]
+    maria = profile("crm", "6", name="María García", email="mgarcia@acme.com", **office)
+    both = profile("crm", "7", name="María García López", email="maria@acme.com", **office)
+    people = [anna, namesake, erik, again, married, maria, both]
     for states in (states_of(people), states_of(people, noisy=["crm"])):
         colleague = compare(anna, namesake, states)  # one first name, two surnames
         assert colleague is not None
@@ -200,6 +202,9 @@ def test_mailboxes_at_one_organisation_are_colleagues_unless_the_names_agree() -
         new_surname = compare(anna, married, states)  # a public provider: a name may change
         assert new_surname is not None
         assert new_surname.is_link
+        two_surnames = compare(maria, both, states)  # one surname among the other's names
+        assert two_surnames is not None
+        assert two_surnames.is_link
 
 
 def test_a_swapped_reading_with_a_part_that_differs_is_no_agreement() -> None:
