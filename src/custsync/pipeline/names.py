@@ -33,9 +33,8 @@ class NameMatch(NamedTuple):
     is_conflict: bool
     is_fuzzy: bool = False  # agreement only through a typo
     surname_agrees: bool = False  # beside a first-name conflict under tolerant first names
-    surnames_differ: bool = (
-        False  # both given, neither a typo, a part or a middle name of the other
-    )
+    # both surnames given, neither a typo, a part or a middle name of the other
+    surnames_differ: bool = False
 
 
 def similar(a: str, b: str, *, edits: int | None = None, jaro: bool = True) -> bool:
