@@ -38,6 +38,7 @@ from custsync.pipeline.identity import (
 )
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
 from custsync.pipeline.states import (
+    RARITY_KINDS,
     SATURATED,
     TOTAL_KEY,
     bits_move,
@@ -70,7 +71,6 @@ from custsync.store.identity_keys import (
 
 TOTAL_PARAM = "total_state"
 RULES_PARAM = "rules_version"  # the ``RULES_VERSION`` of the last full resolution
-_NAME_KINDS = "FL"  # frequency keys of first names and surnames
 KEEP_FACTS = 50_000  # a full run keeps the facts it read for the metrics up to this many buyers
 log = structlog.get_logger()
 
@@ -154,7 +154,7 @@ def _store_keys(
         if is_stat_key(k):
             if bits_move(k, one, two, total):
                 reweighed.add(k)
-            if rarity_moves(one, two):
+            if rarity_moves(k, one, two):
                 rarity.add(k)
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):
             reblocked.add(k)
@@ -238,7 +238,7 @@ def _fetch_stats(
     of a pair hold (what their agreement weighs) and their names (how rare a spelling is).
     The few others (values a typo apart) are read as they are asked for."""
     held = {ref: stat_keys(profiles[ref]) for ref in {ref for pair in pairs for ref in pair}}
-    keys = {key for found in held.values() for key in found if key[0] in _NAME_KINDS}
+    keys = {key for found in held.values() for key in found if key[0] in RARITY_KINDS}
     for a, b in pairs:
         keys |= held[a] & held[b]
     states.fetch(keys)

@@ -77,14 +77,21 @@ def _bits(key: str, state: int, total: int) -> float:
     return float(max(low, min(high, total - state)))
 
 
+RARITY_KINDS = "FL"  # the only kinds whose rarity is read: first names and surnames
+
+
 def is_rare(states: KeyStates, key: str) -> bool:
+    """Whether a name (a key of ``RARITY_KINDS``) is held by so few that it may be a typo."""
     return states.get(bounded_key(key), 0) <= RARE_STATE
 
 
-def rarity_moves(before: int, after: int) -> bool:
-    """Whether a frequency key going from ``before`` to ``after`` holders stops or starts
+def rarity_moves(key: str, before: int, after: int) -> bool:
+    """Whether a name's key going from ``before`` to ``after`` holders stops or starts
     counting as rare. Rarity is read for one side of a pair (a rare spelling may be a typo of
-    the other's), so every pair of its holders may move, not only those where both hold it."""
+    the other's), so every pair of its holders may move, not only those where both hold it.
+    No other kind's rarity is read (a postal code's, which moves in most syncs, included)."""
+    if key[0] not in RARITY_KINDS:
+        return False
     return (key_state(before) <= RARE_STATE) != (key_state(after) <= RARE_STATE)
 
 

@@ -529,6 +529,25 @@ def test_a_spelling_no_longer_rare_unlinks_its_typo_pair_as_a_full_rebuild_does(
     assert _snapshot(step) == _snapshot(full)
 
 
+def test_a_postal_code_no_longer_rare_leaves_its_holders_out_of_the_refresh(
+    db_url: str, tmp_path: object
+) -> None:
+    """Only names are read for rarity (a rare spelling may be a typo): the fourth holder of a
+    postal code refreshes itself alone, and the stores still agree with a full rebuild."""
+    code = [replace(_apart(n), postal_code="98107") for n in range(4)]
+    world = [
+        *[_order(1 + n, "shop", f"h{n}", f"Kim Elm{n}x", home=code[n]) for n in range(3)],
+        *[_order(4 + n, "shop", f"f{n}", f"Lee Ash{n}x", home=_apart(5 + n)) for n in range(6)],
+    ]  # 9 buyers; 10 after the new one: the total's state stays
+    new = [_order(20, "ebay", "n", "Ann Oak9x", home=code[3])]
+    full, step = _full_and_step(db_url, tmp_path, world)
+    with capture_logs() as logs:
+        _sync_both(full, step, new, NOW + timedelta(hours=1))
+    scopes = [x["scope"] for x in logs if x["event"] == "customers_rebuilt"]
+    assert scopes[0] == 1  # the incremental refresh of ``step``; then the full one
+    assert _snapshot(step) == _snapshot(full)
+
+
 SURNAMES = (
     "Abbot Barlow Cardew Dunmore Eastham Fairley Gorton Hadley Ingram Jessop Kenyon Lorimer "
     "Marsden Nuttall Ormerod Pennick Quayle Rushton Sugden Tetley Underhill Vickers Walmsley "
