@@ -21,8 +21,9 @@ import structlog
 
 from custsync.connectors.base import Connector, Cursor, Stream
 from custsync.connectors.http import Clock, SystemClock
+from custsync.connectors.redaction import scrub
 from custsync.connectors.stats import OperationStats, RequestStats
-from custsync.errors import CustsyncError, Interrupted, LeaseLost
+from custsync.errors import CustsyncError, Interrupted, LeaseLost, first_line
 from custsync.heartbeat import LeaseHeartbeat
 from custsync.records import AccountId, StreamName
 from custsync.settings import AccountConfig
@@ -212,7 +213,7 @@ def _run(job: _Job, lease: Lease, result: StreamResult) -> None:
         result.error = str(exc)
     except Exception as exc:  # the run boundary: record it, never crash the worker
         log.exception("sync_failed_unexpectedly")
-        result.error = f"unexpected {type(exc).__name__}: {exc}"
+        result.error = f"unexpected {scrub(first_line(exc))}"  # a database's without its DETAIL
     finally:
         _close_run(job.store, result, _run_ops(before, job.stats), job.clock.now())
 

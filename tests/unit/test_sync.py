@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+import structlog
+from sqlalchemy import insert, select, update
 
 from custsync.connectors.base import Connector, Cursor
 from custsync.connectors.http import Clock
 from custsync.errors import Interrupted
+from custsync.logging import configure_logging
 from custsync.records import AccountId, StreamName
 from custsync.settings import AccountConfig
 from custsync.store import schema
@@ -138,3 +142,35 @@ def test_account_without_connector_records_its_failure_under_the_lease(store: St
     assert result.status == "failed"
     assert _runs(store) == [("failed", "account acct: cannot sync")]
     assert _state(store)[:2] == (None, "account acct: cannot sync")
+
+
+def test_a_database_error_is_recorded_and_logged_without_the_values_it_quotes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's message quotes the values of the row it refused ("DETAIL: Key (key, ...)=
+    (n:aiden|brown, ...)"): buyer data, kept out of the run's error and the log."""
+
+    def duplicate_key(index: int) -> None:
+        if index == 0:
+            row = {"key": "n:aiden|brown", "account_id": "acct", "buyer_key": "B1"}
+            with store.begin() as conn:
+                conn.execute(insert(schema.identity_keys), [row, row])
+
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    configure_logging("json", "info")
+    try:
+        [result] = sync_account(store, ACCOUNT, _factory(PagedStream(between=duplicate_key)))
+    finally:
+        structlog.reset_defaults()
+    assert result.status == "failed"
+    assert "IntegrityError" in (result.error or "")
+    assert "identity_keys" in (result.error or "")  # what was refused: its table or key
+    [(status, error)] = _runs(store)
+    assert (status, error) == ("failed", result.error)
+    assert _state(store)[1] == result.error
+    logged = stderr.getvalue()
+    assert "sync_failed_unexpectedly" in logged
+    for told in (result.error or "", logged):
+        assert "aiden" not in told
+        assert "B1" not in told

@@ -45,6 +45,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # header dumps: x-amz-access-token: ...
     (re.compile(r"(?i)(x-amz-access-token:\s*)\S+"), r"\1" + REDACTED),
+    # a database's account of the row it refused: PostgreSQL's "DETAIL:  Key (key)=(...)",
+    # "Failing row contains (...)" quote buyer data
+    (re.compile(r"(?m)^(DETAIL:\s*).+$"), r"\1" + REDACTED),
     # e-mail addresses (buyer PII, marketplace aliases included)
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "[email]"),
 )

@@ -29,6 +29,12 @@ from tests.unit.connectors.connector_fakes import FakeClock
         ("x-amz-access-token: hdr-token-value", "hdr-token-value"),
         ("secret amzn1.oa2-cs.v1.abcdef0123456789 leaked", "abcdef0123456789"),
         ("buyer jane.doe+1@example.co.uk complained", "jane.doe"),
+        (
+            'violates unique constraint "pk_identity_keys"\n'
+            "DETAIL:  Key (key, account_id)=(n:aiden|brown, acct) already exists.\n[SQL: INSERT",
+            "aiden",
+        ),
+        ("violates check constraint\nDETAIL: Failing row contains (B1, Aiden Brown).", "Aiden"),
     ],
 )
 def test_scrub_removes_secrets(text: str, secret: str) -> None:
@@ -40,6 +46,11 @@ def test_scrub_removes_secrets(text: str, secret: str) -> None:
 def test_scrub_keeps_ordinary_text() -> None:
     text = "searchOrders rejected: HTTP 400 (InvalidInput) page=2"
     assert scrub(text) == text
+
+
+def test_scrub_keeps_what_a_database_refused_and_why() -> None:
+    text = 'duplicate key value violates unique constraint "pk_identity_keys"\nDETAIL:  Key (k)=(v)'
+    assert scrub(text).splitlines() == [text.splitlines()[0], "DETAIL:  [REDACTED]"]
 
 
 def test_scrubbed_url_keeps_harmless_params() -> None:
