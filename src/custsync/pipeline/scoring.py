@@ -15,7 +15,9 @@ longer trusted that far and a conflict only costs weight (``tolerant_key`` in th
 unless the surnames differ too and each has an e-mail of its own: colleagues sharing an
 office's phone and address stay apart. Mailboxes of their own at one organisation's domain
 (``normalize.organisation_domain``) keep apart two buyers whose names are not one person's
-(the first names conflict, or both surnames differ), under either policy.
+(the first names conflict, or both surnames differ), under either policy; mailboxes at two
+organisations (none at a public provider in common) weigh against name + address evidence,
+as different phones do.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from custsync.pipeline.states import KeyStates, tolerant_key
 LINK_THRESHOLD = 12.0  # name + address evidence needed to link
 STRONG_SCORE = 17.0  # a name + address link this good stands on its own
 SHARED_KEY_WEIGHT = 20.0
+TWO_ORGANISATIONS = -5.0  # e-mails at two organisations (a different phone weighs -4)
 MIN_NAME_BITS = 6.0  # where names are trusted, name + address needs both name parts to agree
 
 
@@ -155,8 +158,7 @@ def _colleagues(a: BuyerProfile, b: BuyerProfile, name: NameMatch) -> str | None
     and differ): colleagues, whatever phone or address they share."""
     if not (name.is_conflict or name.surnames_differ) or not _own_emails(a, b):
         return None
-    ours = {domain for email in a.emails if (domain := organisation_domain(email))}
-    return min(ours.intersection(map(organisation_domain, b.emails)), default=None)
+    return min(_organisations(a) & _organisations(b), default=None)
 
 
 def _own_emails(a: BuyerProfile, b: BuyerProfile) -> bool:
@@ -179,14 +181,16 @@ def _name_address(
     tolerant: bool,
 ) -> PairScore | None:
     phone_w, phone_note, phone_fuzzy = phone
-    total = round(name.weight + address.weight + phone_w + _email_evidence(a, b), 2)
+    email_w, email_note = _email_evidence(a, b)
+    total = round(name.weight + address.weight + phone_w + email_w, 2)
     has_name = name.weight >= MIN_NAME_BITS or tolerant
     placed = address.is_same_house or (
         tolerant and (address.is_same_place or address.is_near_place)
     )
     if total < LINK_THRESHOLD or not has_name or not (placed or phone_w > 0):
         return None
-    evidence = (("name", name.note), ("address", address.note), ("phone", phone_note))
+    mailboxes = (("email", email_note),) if email_note else ()
+    evidence = (("name", name.note), ("address", address.note), ("phone", phone_note), *mailboxes)
     sure = total >= STRONG_SCORE and not name.is_conflict and name.weight >= MIN_NAME_BITS
     sure = sure and (address.is_same_house or phone_w > 0)
     typos = name.is_fuzzy or address.is_fuzzy or phone_fuzzy
@@ -258,5 +262,17 @@ def _has_near_phone(a: BuyerProfile, b: BuyerProfile) -> bool:
     return False
 
 
-def _email_evidence(a: BuyerProfile, b: BuyerProfile) -> float:
-    return -1.0 if a.emails and b.emails else 0.0
+def _email_evidence(a: BuyerProfile, b: BuyerProfile) -> tuple[float, str | None]:
+    """Two buyers with e-mails of their own (none shared): people have several mailboxes, so
+    that says little, unless each has one at an organisation and never the same one: they
+    work at two organisations (namesakes at two companies on one street)."""
+    if not (a.emails and b.emails):
+        return 0.0, None
+    ours, theirs = _organisations(a), _organisations(b)
+    if ours and theirs and not ours & theirs:
+        return TWO_ORGANISATIONS, f"mailboxes at two organisations, {min(ours)} and {min(theirs)}"
+    return -1.0, None
+
+
+def _organisations(profile: BuyerProfile) -> set[str]:
+    return {domain for email in profile.emails if (domain := organisation_domain(email))}

@@ -18,6 +18,7 @@ from custsync.pipeline.profiles import (
     profile_to_json,
 )
 from custsync.pipeline.scoring import Rule, compare
+from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey, CustomerId
 from tests.support.identity import HOME, customers_of, links_of, profile, states_of, together
 
@@ -205,6 +206,34 @@ def test_mailboxes_at_one_organisation_are_colleagues_unless_the_names_agree() -
         two_surnames = compare(maria, both, states)  # one surname among the other's names
         assert two_surnames is not None
         assert two_surnames.is_link
+
+
+def test_namesakes_at_two_organisations_on_one_street_are_not_linked() -> None:
+    """Noisy records are placed by their street. Two people of one common name working at two
+    companies of one street, each with a mailbox there, weigh that against the name; one
+    mailbox at a public provider says little."""
+    street = {"city": "Seattle", "state": "WA", "postal_code": "98143", "country_code": "US"}
+    at_90 = {"address_line1": "90 Oak Ave", "phone": "+1 206 555 0100", **street}
+    at_845 = {"address_line1": "845 Oak Ave", "phone": "+1 206 555 0199", **street}
+    ethan = profile("crm", "1", name="Ethan Weber", email="ethan.weber@corp790.com", **at_90)
+    namesake = profile("crm", "2", name="Ethan Weber", email="ethan.weber@corp19.com", **at_845)
+    private = profile("crm", "3", name="Ethan Weber", email="ethan.weber@gmail.com", **at_845)
+    job = {"phone": "+1 206 555 0177", "address_line1": "90 Oak Ave", **street}
+    moved_job = profile("crm", "4", name="Ethan Weber", email="eweber@initech.com", **job)
+    people = [ethan, namesake, private, moved_job]
+    held = {"F:ethan": 150, "L:weber": 150, "Z:US|98143": 150, "S:US|oak": 1750}
+    common = {key: key_state(n) for key, n in held.items()}  # as in a list of 14,000 people
+    common["C:US|seattle"] = key_state(14_000)
+    states = states_of(people, noisy=["crm"], total=14_000) | common
+    assert compare(ethan, namesake, states) is None
+    one_private = compare(ethan, private, states)
+    assert one_private is not None
+    assert one_private.is_link
+    same_house = compare(ethan, moved_job, states)  # the same desk, a new employer
+    assert same_house is not None
+    assert same_house.is_link
+    told = dict(same_house.evidence)["email"]
+    assert told == "mailboxes at two organisations, corp790.com and initech.com"
 
 
 def test_a_swapped_reading_with_a_part_that_differs_is_no_agreement() -> None:
