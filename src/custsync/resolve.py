@@ -15,7 +15,7 @@ everything, in memory. Both store the same keys, links and parameters for the sa
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -33,12 +33,9 @@ from custsync.pipeline.identity import (
     find_links,
     find_links_both,
     is_usable_block,
-    score_pair,
-    worth_scoring,
 )
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, build_profile, stat_keys
 from custsync.pipeline.states import (
-    RARITY_KINDS,
     SATURATED,
     TOTAL_KEY,
     bits_move,
@@ -46,13 +43,13 @@ from custsync.pipeline.states import (
     key_state,
     rarity_moves,
 )
+from custsync.repair import fetch_stats, repair_links
 from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
 from custsync.store.facts import load_all_facts, load_facts
 from custsync.store.identity import (
     SureMoves,
     add_links,
-    links_between,
     links_touching,
     load_overrides,
     load_params,
@@ -101,7 +98,9 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
     states = StoredStates(conn, _given_states(params), held)
     relinked = _rescore(conn, rescore, profiles, states, now)
-    repaired, moves = _repair(conn, reblocked, reweighed, rescore, profiles, states=states, now=now)
+    repaired, moves = repair_links(
+        conn, reblocked, reweighed, rescore, profiles, states=states, now=now
+    )
     moved = rescore | repaired
     accounts = {ref[0] for ref in moved}
     flipped = update_policy(conn, accounts, params, combine(relinked, moves), now=now)
@@ -179,118 +178,9 @@ def _rescore(
     candidates = {ref for refs in members.values() for ref in refs}
     profiles |= load_profiles(conn, candidates - set(profiles))
     present = {k: [r for r in refs if r in profiles] for k, refs in members.items()}
-    prepare = partial(_fetch_stats, states, profiles)
+    prepare = partial(fetch_stats, states, profiles)
     links = find_links(rescore, profiles, present, states, prepare=prepare)
     return replace_links(conn, links_touching(conn, rescore), links, now=now)
-
-
-def _repair(
-    conn: Connection,
-    reblocked: set[str],
-    reweighed: set[str],
-    changed: set[BuyerRef],
-    profiles: dict[BuyerRef, BuyerProfile],
-    *,
-    states: StoredStates,
-    now: datetime,
-) -> tuple[set[BuyerRef], SureMoves]:
-    """Relink the pairs of buyers not in ``changed`` (their profiles are as stored) whose link
-    may have changed: pairs sharing a frequency key whose weight moved are rescored; pairs
-    sharing a blocking key that became usable become candidates (scored) unless they already
-    were, and pairs it was the last usable shared key of lose their link. Returns the buyers
-    of every pair whose link changed, and how the sure links moved."""
-    members = key_members(conn, reblocked | reweighed)
-    holders = {key: [ref for ref in refs if ref not in changed] for key, refs in members.items()}
-    involved = {ref for refs in holders.values() for ref in refs}
-    profiles |= load_profiles(conn, involved - set(profiles))
-    blocking = {ref: blocking_keys(profiles[ref]) for ref in involved if ref in profiles}
-    groups = [refs for key, refs in holders.items() if key in reweighed]
-    score = _rescored_pairs(groups, blocking, states)
-    flips = _flipped_pairs(
-        [holders[key] for key in reblocked & holders.keys()], blocking, states, reblocked
-    )
-    score |= {pair for pair, is_candidate in flips.items() if is_candidate}
-    scored = worth_scoring(score, profiles, states)
-    _fetch_stats(states, profiles, scored)
-    found = [link for pair in scored if (link := score_pair(pair, profiles, states))]
-    examined = score | flips.keys()
-    old = links_between(conn, examined)
-    moved = {(link.a, link.b) for link in set(found).symmetric_difference(old)}
-    moves = replace_links(
-        conn,
-        [x for x in old if (x.a, x.b) in moved],
-        [x for x in found if (x.a, x.b) in moved],
-        now=now,
-    )
-    if examined:  # counts only: keys are names and places
-        log.info("identity_pairs_repaired", reweighed=len(reweighed), reblocked=len(reblocked),
-                 holders=len(involved), pairs=len(examined), relinked=len(moved))  # fmt: skip
-    return {ref for pair in moved for ref in pair}, moves
-
-
-def _fetch_stats(
-    states: StoredStates,
-    profiles: dict[BuyerRef, BuyerProfile],
-    pairs: Sequence[tuple[BuyerRef, BuyerRef]],
-) -> None:
-    """Read at once the states of the frequency keys the scores of ``pairs`` will mostly ask
-    for (one query per thousand keys instead of one per key asked): the values both buyers
-    of a pair hold (what their agreement weighs) and their names (how rare a spelling is).
-    The few others (values a typo apart) are read as they are asked for."""
-    held = {ref: stat_keys(profiles[ref]) for ref in {ref for pair in pairs for ref in pair}}
-    keys = {key for found in held.values() for key in found if key[0] in RARITY_KINDS}
-    for a, b in pairs:
-        keys |= held[a] & held[b]
-    states.fetch(keys)
-
-
-def _rescored_pairs(
-    groups: list[list[BuyerRef]], blocking: dict[BuyerRef, frozenset[str]], states: StoredStates
-) -> set[tuple[BuyerRef, BuyerRef]]:
-    """The candidate pairs within each group (the holders of one key, sorted): the pairs
-    sharing a usable blocking key."""
-    shared: list[tuple[str, list[BuyerRef]]] = []
-    for refs in groups:
-        index: dict[str, list[BuyerRef]] = {}
-        for ref in refs:
-            for key in blocking.get(ref, ()):
-                index.setdefault(key, []).append(ref)
-        shared += [(key, group) for key, group in index.items() if len(group) > 1]
-    states.fetch({key for key, _ in shared})
-    return {
-        (a, b)
-        for key, group in shared
-        if is_usable_block(key, states.get(key, 0))
-        for i, a in enumerate(group)
-        for b in group[i + 1 :]
-    }
-
-
-def _flipped_pairs(
-    groups: list[list[BuyerRef]],
-    blocking: dict[BuyerRef, frozenset[str]],
-    states: StoredStates,
-    reblocked: set[str],
-) -> dict[tuple[BuyerRef, BuyerRef], bool]:
-    """The pairs within each group (the holders of one reblocked key, sorted) that became
-    candidates (``True``) or stopped being ones (``False``): a pair is one when it shares a
-    usable blocking key, and only the ``reblocked`` keys changed whether they are usable."""
-    shared = {
-        (a, b): blocking[a] & blocking[b]
-        for refs in groups
-        for i, a in enumerate(refs)
-        if a in blocking
-        for b in refs[i + 1 :]
-        if b in blocking
-    }
-    states.fetch({key for keys in shared.values() for key in keys})
-    flips: dict[tuple[BuyerRef, BuyerRef], bool] = {}
-    for pair, keys in shared.items():
-        usable = {key: is_usable_block(key, states.get(key, 0)) for key in keys}
-        now = any(usable.values())
-        if now != any(is_usable != (key in reblocked) for key, is_usable in usable.items()):
-            flips[pair] = now
-    return flips
 
 
 def _full_states(counts: dict[str, int], params: dict[str, int]) -> dict[str, int]:

@@ -56,14 +56,23 @@ class BuyerProfile:
 
 
 def build_profile(facts: BuyerFacts) -> BuyerProfile:
-    """The profile of one buyer from every order and contact row it has."""
-    infos = [o.buyer for o in facts.orders] + [c.buyer for c in facts.contacts]
+    """The profile of one buyer from every order and contact row it has (each spelling of its
+    contact data read once, however many orders repeat it)."""
+    infos = Counter([o.buyer for o in facts.orders] + [c.buyer for c in facts.contacts])
     names: Counter[PersonName] = Counter()
     addresses: Counter[PostalAddress] = Counter()
     phones: Counter[str] = Counter()
     emails: Counter[tuple[EmailKind, str]] = Counter()
-    for info in infos:
-        _collect(info, names, addresses, phones, emails)
+    for info, seen in infos.items():
+        name, address, phone, email = _read(info)
+        if name:
+            names[name] += seen
+        if address:
+            addresses[address] += seen
+        if phone:
+            phones[phone] += seen
+        if email:
+            emails[email] += seen
     return BuyerProfile(
         account_id=facts.account_id,
         buyer_key=facts.buyer_key,
@@ -79,16 +88,10 @@ def _of_kind(emails: Counter[tuple[EmailKind, str]], kind: EmailKind) -> Counter
     return Counter({email: n for (found, email), n in emails.items() if found is kind})
 
 
-def _collect(
+def _read(
     info: BuyerInfo,
-    names: Counter[PersonName],
-    addresses: Counter[PostalAddress],
-    phones: Counter[str],
-    emails: Counter[tuple[EmailKind, str]],
-) -> None:
-    name = normalize_name(info.name, company=info.company)
-    if name is not None:
-        names[name] += 1
+) -> tuple[PersonName | None, PostalAddress | None, str | None, tuple[EmailKind, str] | None]:
+    """The normalized name, address, phone and e-mail (with its kind; junk: ``None``)."""
     address = normalize_address(
         info.address_line1,
         info.address_line2,
@@ -97,14 +100,13 @@ def _collect(
         postal_code=info.postal_code,
         country=info.country_code,
     )
-    if address is not None:
-        addresses[address] += 1
-    phone = normalize_phone(info.phone, info.country_code)
-    if phone is not None:
-        phones[phone] += 1
     kind, email = email_kind(info.email), normalize_email(info.email)
-    if email is not None and kind is not EmailKind.JUNK:
-        emails[(kind, email)] += 1
+    return (
+        normalize_name(info.name, company=info.company),
+        address,
+        normalize_phone(info.phone, info.country_code),
+        (kind, email) if email is not None and kind is not EmailKind.JUNK else None,
+    )
 
 
 def _top(counts: Counter[T], sort_key: Callable[[T], Any]) -> tuple[T, ...]:
