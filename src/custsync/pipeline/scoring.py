@@ -16,8 +16,8 @@ unless the surnames differ too and each has an e-mail of its own: colleagues sha
 office's phone and address stay apart. Mailboxes of their own at one organisation's domain
 (``normalize.organisation_domain``) keep apart two buyers whose names are not one person's
 (the first names conflict, or both surnames differ), under either policy; mailboxes at two
-organisations (none at a public provider in common) weigh against name + address evidence,
-as different phones do.
+organisations (each buyer has one at an organisation's domain, and they share none) weigh
+against name + address evidence, as different phones do.
 """
 
 from __future__ import annotations
