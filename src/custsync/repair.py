@@ -69,7 +69,7 @@ def _repair_pairs(
     profiles: dict[BuyerRef, BuyerProfile],
     states: StoredStates,
 ) -> tuple[set[BuyerRef], set[tuple[BuyerRef, BuyerRef]], dict[tuple[BuyerRef, BuyerRef], bool]]:
-    """For ``_repair``: the buyers looked at, the pairs to score and the flipped pairs. Of the
+    """For ``repair_links``: the buyers looked at, the pairs to score and the flipped pairs. Of the
     holders of a key that stopped being usable, only the pairs with a stored link are looked
     at (a pair can only stop being a candidate, and then loses its link)."""
     shut = {k for k in reblocked & holders.keys() if not is_usable_block(k, states.get(k, 0))}
