@@ -1,5 +1,6 @@
 """Relinking the pairs of buyers a sync did not touch whose link may still have moved: the
-holders of a frequency key whose weight moved (their pairs are rescored) and of a blocking key
+holders of a frequency key whose weight moved (their pairs are rescored, but for those sharing
+an e-mail or phone where it moved only beyond ``states.CappedStates``'s cap) and of a blocking key
 that became usable or stopped being so (their pairs became candidates or stopped being ones:
 ``pipeline.states``, ``pipeline.identity.is_usable_block``)."""
 
@@ -13,7 +14,7 @@ from sqlalchemy import Connection
 
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.identity import is_usable_block, score_pair, worth_scoring
-from custsync.pipeline.profiles import BuyerProfile, blocking_keys, stat_keys
+from custsync.pipeline.profiles import BuyerProfile, blocking_keys, is_contact_key, stat_keys
 from custsync.pipeline.states import RARITY_KINDS
 from custsync.store.identity import SureMoves, links_between, replace_links
 from custsync.store.identity_keys import StoredStates, key_members, load_profiles
@@ -24,7 +25,7 @@ log = structlog.get_logger()
 def repair_links(
     conn: Connection,
     reblocked: set[str],
-    reweighed: set[str],
+    reweighed: dict[str, bool],
     changed: set[BuyerRef],
     profiles: dict[BuyerRef, BuyerProfile],
     *,
@@ -37,7 +38,7 @@ def repair_links(
     were, and pairs it was the last usable shared key of lose their link (only pairs with a
     stored link are looked at there: the others have nothing to lose). Returns the buyers of
     every pair whose link changed, and how the sure links moved."""
-    members = key_members(conn, reblocked | reweighed)
+    members = key_members(conn, reblocked | reweighed.keys())
     holders = {key: [ref for ref in refs if ref not in changed] for key, refs in members.items()}
     involved, score, flips = _repair_pairs(
         conn, holders, reblocked, reweighed, profiles=profiles, states=states
@@ -64,7 +65,7 @@ def _repair_pairs(
     conn: Connection,
     holders: dict[str, list[BuyerRef]],
     reblocked: set[str],
-    reweighed: set[str],
+    reweighed: dict[str, bool],
     *,
     profiles: dict[BuyerRef, BuyerProfile],
     states: StoredStates,
@@ -79,7 +80,7 @@ def _repair_pairs(
     involved |= {ref for pair in linked for ref in pair}
     profiles |= load_profiles(conn, involved - set(profiles))
     blocking = {ref: blocking_keys(profiles[ref]) for ref in involved if ref in profiles}
-    groups = [refs for key, refs in holders.items() if key in reweighed]
+    groups = [(refs, reweighed[key]) for key, refs in holders.items() if key in reweighed]
     score = _rescored_pairs(groups, blocking, states)
     flips = _flipped_pairs(opened | linked, blocking, states, reblocked)
     score |= {pair for pair, is_candidate in flips.items() if is_candidate}
@@ -87,25 +88,34 @@ def _repair_pairs(
 
 
 def _rescored_pairs(
-    groups: list[list[BuyerRef]], blocking: dict[BuyerRef, frozenset[str]], states: StoredStates
+    groups: list[tuple[list[BuyerRef], bool]],
+    blocking: dict[BuyerRef, frozenset[str]],
+    states: StoredStates,
 ) -> set[tuple[BuyerRef, BuyerRef]]:
-    """The candidate pairs within each group (the holders of one key, sorted): the pairs
-    sharing a usable blocking key."""
-    shared: list[tuple[str, list[BuyerRef]]] = []
-    for refs in groups:
-        index: dict[str, list[BuyerRef]] = {}
-        for ref in refs:
-            for key in blocking.get(ref, ()):
-                index.setdefault(key, []).append(ref)
-        shared += [(key, group) for key, group in index.items() if len(group) > 1]
-    states.fetch({key for key, _ in shared})
-    return {
-        (a, b)
-        for key, group in shared
-        if is_usable_block(key, states.get(key, 0))
-        for i, a in enumerate(group)
-        for b in group[i + 1 :]
-    }
+    """The candidate pairs within each group (the holders of one key, sorted; with whether
+    its weight moved below the cap): the pairs sharing a usable blocking key, but for those
+    sharing an e-mail or phone when the weight moved only beyond the cap (their scores read
+    it capped: ``scoring.compare_both``)."""
+    indexes = [(_by_key(refs, blocking), capped) for refs, capped in groups]
+    states.fetch({key for index, _ in indexes for key in index})
+    found: set[tuple[BuyerRef, BuyerRef]] = set()
+    for index, capped in indexes:
+        usable = _pairs_within(g for k, g in index.items() if is_usable_block(k, states.get(k, 0)))
+        if not capped:
+            usable -= _pairs_within(g for k, g in index.items() if is_contact_key(k))
+        found |= usable
+    return found
+
+
+def _by_key(
+    refs: list[BuyerRef], blocking: dict[BuyerRef, frozenset[str]]
+) -> dict[str, list[BuyerRef]]:
+    """The blocking keys two or more of ``refs`` share, each with its holders among them."""
+    index: dict[str, list[BuyerRef]] = {}
+    for ref in refs:
+        for key in blocking.get(ref, ()):
+            index.setdefault(key, []).append(ref)
+    return {key: group for key, group in index.items() if len(group) > 1}
 
 
 def _pairs_within(groups: Iterable[list[BuyerRef]]) -> set[tuple[BuyerRef, BuyerRef]]:

@@ -39,6 +39,7 @@ from custsync.pipeline.states import (
     SATURATED,
     TOTAL_KEY,
     bits_move,
+    capped_moves,
     is_stat_key,
     key_state,
     rarity_moves,
@@ -136,23 +137,24 @@ def _store_keys(
     fresh: dict[BuyerRef, BuyerProfile],
     stored: dict[BuyerRef, BuyerProfile],
     params: dict[str, int],
-) -> tuple[set[str], set[str], set[str], dict[str, int]]:
+) -> tuple[set[str], dict[str, bool], set[str], dict[str, int]]:
     """Store the new keys of ``fresh`` instead of those of their ``stored`` profiles. Returns
     every blocking key that became usable or unusable (the pairs of its holders may have
     become or stopped being candidates), every frequency key whose weight moved (only pairs
-    of its holders need rescoring), every frequency key that stopped or started being rare
-    (its few holders are rescored whole), and how many now hold each key whose count moved
-    (the scores need not read those again)."""
+    of its holders need rescoring) with whether it moved below the cap of the scores beside
+    a shared e-mail or phone too (``states.CappedStates``), every frequency key that stopped
+    or started being rare (its few holders are rescored whole), and how many now hold each
+    key whose count moved (the scores need not read those again)."""
     old = {ref: _keys(stored[ref]) for ref in fresh if ref in stored}
     counted = replace_keys(conn, {ref: _keys(p) for ref, p in fresh.items()}, old)
     total = params.get(TOTAL_PARAM, 0)
-    reweighed: set[str] = set()
+    reweighed: dict[str, bool] = {}
     reblocked: set[str] = set()
     rarity: set[str] = set()
     for k, (one, two) in counted.items():
         if is_stat_key(k):
             if bits_move(k, one, two, total):
-                reweighed.add(k)
+                reweighed[k] = capped_moves(k, one, two)
             if rarity_moves(k, one, two):
                 rarity.add(k)
         elif is_usable_block(k, key_state(one)) != is_usable_block(k, key_state(two)):

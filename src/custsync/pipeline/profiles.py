@@ -165,6 +165,12 @@ def blocking_keys(profile: BuyerProfile) -> frozenset[str]:
     return _stored(keys)
 
 
+def is_contact_key(key: str) -> bool:
+    """Whether ``key`` (a blocking key) is a phone, an e-mail or a relay alias within its
+    account: two buyers holding it share what links them on its own (``scoring``)."""
+    return key[0] in "per"
+
+
 def _compact(text: str) -> str:
     return text.replace(" ", "")
 

@@ -6,7 +6,10 @@ weight in bits (Fellegi–Sunter style): each field adds what its agreement says
 what its disagreement says; agreeing on a value is worth about log2(buyers / buyers holding
 it) (``names.value_bits``), so "John Smith, Main Street" counts for less than a rare name.
 Name + address needs the same house besides the name, so namesakes elsewhere never link
-(records with typos: a nearby place, see below).
+(records with typos: a nearby place, see below). Beside a shared e-mail or phone, which links
+on its own, a value's weight counts how common it is only up to a few holders
+(``states.CappedStates``): the score orders such links, and a common name's count crossing a
+power of two would otherwise rescore every link its holders share a phone by.
 
 Households: a shared phone, e-mail or house does not link two people whose first names
 conflict; the pair is returned as kept apart (``is_link`` False) and clustering never joins
@@ -31,7 +34,7 @@ from custsync.pipeline.normalize import organisation_domain
 from custsync.pipeline.places import AddressMatch, Part, address_pairs, any_placed, best_address
 from custsync.pipeline.prefilter import surely_unrelated
 from custsync.pipeline.profiles import BuyerProfile
-from custsync.pipeline.states import KeyStates, tolerant_key
+from custsync.pipeline.states import CappedStates, KeyStates, tolerant_key
 
 LINK_THRESHOLD = 12.0  # name + address evidence needed to link
 STRONG_SCORE = 17.0  # a name + address link this good stands on its own
@@ -92,6 +95,8 @@ def compare_both(
     shared = _shared_keys(a, b)
     if shared is None and not _may_meet(a, b):
         return None, None  # no place or phone in common: not worth comparing further
+    if shared is not None:
+        states = CappedStates(states)  # how common a value is counts only below the cap
     pairs = address_pairs(a, b, states)
     phone = _phone_evidence(a, b)
     if shared is None and not phone[2] and not any_placed(pairs):

@@ -13,9 +13,11 @@ is 1): a different first name is then weak evidence, not a different person.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import TypeVar, overload
 
 KeyStates = Mapping[str, int]  # key → state
+T = TypeVar("T")
 
 MAX_STATE = 16  # 32768 buyers and more are all alike
 SATURATED = 1 << (MAX_STATE - 1)  # the smallest count whose state is MAX_STATE
@@ -93,6 +95,54 @@ def rarity_moves(key: str, before: int, after: int) -> bool:
     if key[0] not in RARITY_KINDS:
         return False
     return (key_state(before) <= RARE_STATE) != (key_state(after) <= RARE_STATE)
+
+
+# Beside a shared e-mail or phone (a link on its own), a value held by more buyers than this
+# state's counts weighs as one held by that many (``CappedStates``): the rarity of a name is
+# read as it is, and how common a value is beyond that would only reorder links that stand.
+CAPPED_STATE = RARE_STATE + 1
+
+
+class CappedStates(Mapping[str, int]):
+    """``states`` with every frequency key's state capped at ``CAPPED_STATE`` (the name
+    policies and the number of buyers as they are): what scores beside a shared e-mail or
+    phone read, so that a common name's count crossing a power of two leaves them alone."""
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: KeyStates) -> None:
+        self._states = states
+
+    @overload
+    def get(self, key: str, /) -> int | None: ...
+
+    @overload
+    def get(self, key: str, /, default: int | T) -> int | T: ...
+
+    def get(self, key: str, /, default: object = None) -> object:
+        found = self._states.get(key)
+        if found is None:
+            return default
+        return min(found, CAPPED_STATE) if key[:1] in STAT_RANGES else found
+
+    def __getitem__(self, key: str) -> int:
+        found = self._states[key]
+        return min(found, CAPPED_STATE) if key[:1] in STAT_RANGES else found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._states
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+
+def capped_moves(key: str, before: int, after: int) -> bool:
+    """Whether a frequency key going from ``before`` to ``after`` holders changes its state
+    as ``CappedStates`` reads it (the scores beside a shared e-mail or phone may move)."""
+    return min(key_state(before), CAPPED_STATE) != min(key_state(after), CAPPED_STATE)
 
 
 def bits_move(key: str, before: int, after: int, total_state: int) -> bool:

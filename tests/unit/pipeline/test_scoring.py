@@ -3,7 +3,8 @@ from __future__ import annotations
 from custsync.pipeline.addresses import PostalAddress
 from custsync.pipeline.normalize import PersonName
 from custsync.pipeline.profiles import BuyerProfile
-from custsync.pipeline.scoring import compare, compare_both
+from custsync.pipeline.scoring import Rule, compare, compare_both
+from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
 from tests.support.identity import HOME, profile, states_of
 
@@ -49,3 +50,28 @@ def test_the_best_address_decides_whether_a_pair_is_placed() -> None:
     assert tolerant is not None
     assert tolerant.is_link
     assert compare_both(*outweighed, states_of(outweighed)) == (None, None)
+
+
+def test_beside_a_shared_phone_a_common_name_weighs_as_one_held_by_four_buyers() -> None:
+    """Beside a shared phone a value's weight reads how common it is only up to 4 holders;
+    name + address evidence reads it as counted. Rare spellings stay rare."""
+    phone = "2065550100"
+    pair = (
+        profile("shop", "1", name="John Smith", phone=phone, **HOME),
+        profile("ebay", "2", name="John Smith", phone=phone, **HOME),
+    )
+    house = (
+        profile("shop", "3", name="John Smith", **HOME),
+        profile("ebay", "4", name="John Smith", **HOME),
+    )
+    scores = {}
+    for holders in (4, 1000, 5000):
+        common = states_of([*pair, *house], total=500_000)
+        common |= {key: key_state(holders) for key in ("F:john", "L:smith")}
+        shared, kept = compare(*pair, common), compare(*house, common)
+        assert shared is not None
+        assert kept is not None
+        scores[holders] = (shared.rule, shared.score, kept.score)
+    assert {rule for rule, _, _ in scores.values()} == {Rule.PHONE}
+    assert scores[4][1] == scores[1000][1] == scores[5000][1]
+    assert scores[4][2] > scores[1000][2] > scores[5000][2]

@@ -548,6 +548,68 @@ def test_a_postal_code_no_longer_rare_leaves_its_holders_out_of_the_refresh(
     assert _snapshot(step) == _snapshot(full)
 
 
+def _postal_code_holders(holders: int) -> list[Order]:
+    """``holders`` buyers in the postal code 98101: Ann Lee twice behind one phone at HOME,
+    Kim Park twice under one roof with no phone (when ``holders`` leaves room), the others
+    each on a street of their own; then buyers elsewhere, 9 buyers in all."""
+    elm = replace(HOME, address_line1="1 Elm Street")
+    ann = [
+        _order(1, "shop", "a1", "Ann Lee", phone="2065550142"),
+        _order(2, "ebay", "a2", "Ann Lee", phone="206 555 0142"),
+    ]
+    kim = [
+        _order(3, "shop", "k1", "Kim Park", home=elm),
+        _order(4, "ebay", "k2", "Kim Park", home=elm),
+    ]
+    inside = [*ann, *kim][:holders]
+    room = [replace(_apart(n), postal_code="98101") for n in range(holders - len(inside))]
+    inside += [
+        _order(10 + n, "shop", f"h{n}", f"Lou Elm{n}x", home=at) for n, at in enumerate(room)
+    ]
+    out = [
+        _order(20 + n, "shop", f"f{n}", f"Lee Ash{n}x", home=_apart(5 + n))
+        for n in range(9 - holders)
+    ]
+    return [*inside, *out]
+
+
+def test_a_common_postal_code_growing_leaves_the_phone_links_of_its_holders_alone(
+    db_url: str, tmp_path: object
+) -> None:
+    """An 8th holder halves what the postal code weighs: the name + address link of its
+    holders is rescored, the link of the two sharing a phone is not (beside a shared phone a
+    value held by more than 3 buyers weighs as one held by 4), and the stores still agree
+    with a full rebuild."""
+    full, step = _full_and_step(db_url, tmp_path, _postal_code_holders(7))
+    [(phone_score, _)] = _link_rows(step, "a1")
+    [(house_score, _)] = _link_rows(step, "k1")
+    later = NOW + timedelta(hours=1)
+    eighth = [_order(30, "shop", "n", "Ada Oak9x", home=replace(_apart(9), postal_code="98101"))]
+    with capture_logs() as logs:
+        _sync_both(full, step, eighth, later)
+    assert _link_rows(step, "a1") == [(phone_score, NOW)]
+    [(house_after, created)] = _link_rows(step, "k1")
+    assert (house_after < house_score, created) == (True, later)
+    (repaired,) = [x for x in logs if x["event"] == "identity_pairs_repaired"]
+    assert (repaired["reweighed"], repaired["relinked"]) == (1, 1)
+    assert _snapshot(step) == _snapshot(full)
+
+
+def test_a_postal_code_reaching_four_holders_rescores_the_phone_links_of_its_holders(
+    db_url: str, tmp_path: object
+) -> None:
+    """Below the cap how common a value is counts beside a shared phone too: a 4th holder
+    of the postal code moves the score of the two sharing a phone, as a full rebuild does."""
+    full, step = _full_and_step(db_url, tmp_path, _postal_code_holders(3))
+    [(before, _)] = _link_rows(step, "a1")
+    later = NOW + timedelta(hours=1)
+    fourth = [_order(30, "shop", "n", "Ada Oak9x", home=replace(_apart(9), postal_code="98101"))]
+    _sync_both(full, step, fourth, later)
+    [(after, created)] = _link_rows(step, "a1")
+    assert (after < before, created) == (True, later)
+    assert _snapshot(step) == _snapshot(full)
+
+
 SURNAMES = (
     "Abbot Barlow Cardew Dunmore Eastham Fairley Gorton Hadley Ingram Jessop Kenyon Lorimer "
     "Marsden Nuttall Ormerod Pennick Quayle Rushton Sugden Tetley Underhill Vickers Walmsley "
