@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -73,7 +73,7 @@ def detail_json(detail: CustomerDetail, *, why: bool = False) -> dict[str, Plain
         "customer_id": row.customer_id,
         "asked_id": detail.asked_id,
         "contact": _plain({k: getattr(row, k) for k in _CONTACT}),
-        "alternates": _plain(detail.alternates),
+        "alternates": _plain(replace(detail.alternates, phones=_phones(detail))),
         "seller_accounts": _plain(list(detail.accounts)),
         "buyers": _plain(list(detail.buyers)),
         "metrics": _plain({k: getattr(row, k) for k in _METRICS}),
@@ -85,6 +85,12 @@ def detail_json(detail: CustomerDetail, *, why: bool = False) -> dict[str, Plain
     if why:
         body["identity_links"] = _plain(list(detail.links))
     return body
+
+
+def _phones(detail: CustomerDetail) -> tuple[str, ...]:
+    """The customer's phones for the JSON view: every number once, the one shown first."""
+    row = detail.row
+    return _distinct_phones(detail.alternates.phones, row.phone, row.country)
 
 
 def _order_plain(order: OrderDetail) -> Plain:
@@ -237,15 +243,20 @@ def _also(values: Iterable[str], main: str | None) -> str:
 
 
 def _also_phones(values: tuple[str, ...], main: str | None, country: str | None) -> str:
-    """The other phones, each number once however it was written (``0294…`` and ``+44294…``
-    in Britain are one number)."""
-    seen = {normalize_phone(main, country) or main} if main else set()
-    others: dict[str, str] = {}
+    """The other phones, each number once however it was written."""
+    found = _distinct_phones(values, main, country)
+    return _also(found[1:] if main else found, None)
+
+
+def _distinct_phones(
+    values: tuple[str, ...], main: str | None, country: str | None
+) -> tuple[str, ...]:
+    """Each number once however it was written (``0294…`` and ``+44294…`` in Britain are one
+    number): the ``main`` phone first as it is shown, then one spelling of each other."""
+    found = {normalize_phone(main, country) or main: main} if main else {}
     for value in values:
-        number = normalize_phone(value, country) or value
-        if number not in seen:
-            others.setdefault(number, value)
-    return _also(others.values(), None)
+        found.setdefault(normalize_phone(value, country) or value, value)
+    return tuple(found.values())
 
 
 def _many(count: int, thing: str) -> str:

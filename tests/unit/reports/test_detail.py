@@ -93,6 +93,8 @@ def test_why_prints_each_links_evidence_and_alternates_once(store: Store) -> Non
     )
     lines = detail_lines(detail, why=True)
     assert "  Phone:    020 7946 0018  (also: 07700 900123)" in lines
+    alternates = _object(detail_json(detail)["alternates"])
+    assert alternates["phones"] == ["020 7946 0018", "07700 900123"]  # each number once
     assert [x for x in lines if x.startswith("  Address:") or x.startswith("  Also at:")] == [
         f"  Address:  {place}",
         "  Also at:  1 Oak Rd, SW1A 1AA, London, GB",
