@@ -1,5 +1,7 @@
 # Every target installs what it needs into .venv first (python3 ≥ 3.11 is the only requirement).
+# PYTHON chooses the interpreter the environment is made from (README "The interpreter").
 SHELL := /bin/bash
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
@@ -9,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: demo test lint bench install clean
 
 $(PY):
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
