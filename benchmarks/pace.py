@@ -7,13 +7,18 @@ a rebuild, a sync and the metrics mostly do, need not slow down together (on the
 961-second rebuild, the loop below ran in 0.17-0.33 s from one minute to the next). So the pace
 is two figures, each the best of a few rounds: that loop, and a million lookups in random order
 in a dict of a million strings. Read two runs' times beside their paces before comparing them.
+The interpreter's build counts too (README "The interpreter"), so its version, path and whether
+it runs through a shared ``libpython`` are printed beside the pace.
 """
 
 from __future__ import annotations
 
+import platform
 import random
+import sys
 import timeit
 from collections.abc import Callable
+from pathlib import Path
 
 STEPS = 5_000_000
 ENTRIES = 1_000_000
@@ -47,10 +52,23 @@ def lookup_seconds() -> float:
     return best_seconds(lambda: sum(table[key] for key in keys))
 
 
+def interpreter() -> str:
+    """Which Python runs the benchmark: version, executable, and whether it runs through a
+    shared ``libpython`` (read from the process's mapped files, where the system has them: a
+    distribution may build the library and still link its executable statically)."""
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        return f"Python {platform.python_version()} ({sys.executable})"
+    shared = "libpython" in maps.read_text(encoding="utf-8", errors="replace")
+    linked = "through a shared libpython" if shared else "libpython linked in"
+    return f"Python {platform.python_version()} ({sys.executable}, {linked})"
+
+
 def show_pace(when: str) -> None:
     print(
         f"machine pace {when}: {STEPS:,} loop steps {loop_seconds():.2f} s, {ENTRIES:,} random"
-        f" lookups in a dict of {ENTRIES:,} {lookup_seconds():.2f} s (best of {ROUNDS} each)"
+        f" lookups in a dict of {ENTRIES:,} {lookup_seconds():.2f} s (best of {ROUNDS} each),"
+        f" {interpreter()}"
     )
 
 
