@@ -576,10 +576,10 @@ def _postal_code_holders(holders: int) -> list[Order]:
 def test_a_common_postal_code_growing_leaves_the_phone_links_of_its_holders_alone(
     db_url: str, tmp_path: object
 ) -> None:
-    """An 8th holder halves what the postal code weighs: the name + address link of its
-    holders is rescored, the link of the two sharing a phone is not (beside a shared phone a
-    value held by more than 3 buyers weighs as one held by 4), and the stores still agree
-    with a full rebuild."""
+    """An 8th holder takes a bit off what the postal code weighs: the name + address link
+    of its holders is rescored, the link of the two sharing a phone is not (beside a shared
+    phone a value held by more than 3 buyers weighs as one held by 4), and the stores still
+    agree with a full rebuild."""
     full, step = _full_and_step(db_url, tmp_path, _postal_code_holders(7))
     [(phone_score, _)] = _link_rows(step, "a1")
     [(house_score, _)] = _link_rows(step, "k1")
