@@ -29,7 +29,8 @@ DEMO_RATES_FROM = date(2020, 1, 1)
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     accounts: int
-    orders: int
+    orders: int  # stored, as ``orders.csv`` lists them
+    records: int  # fetched from the sandbox: orders (by the API and by report), returns, feedback
     customers: int
     failures: list[str]
     files: dict[str, int]
@@ -62,7 +63,8 @@ def run_demo(settings: Settings, *, seed: int, orders: int, out_dir: Path) -> De
     files = app.write_reports(store, out_dir)
     return DemoResult(
         accounts=len(accounts),
-        orders=sum(r.counts.fetched for r in summary.results),
+        orders=files["orders.csv"],
+        records=sum(r.counts.fetched for r in summary.results),
         customers=files["all.csv"],
         failures=[f"{r.account_id} {r.stream.value}: {r.error}" for r in summary.failures],
         files=files,

@@ -22,6 +22,8 @@ def test_demo_reports_match_the_sandbox_truth(db_url: str, truth: Truth, tmp_pat
     ours = read_csv(tmp_path / "orders.csv")
     expected_ids = {key for key in truth.orders if key[0] in AMAZON}
     assert {(r["account_id"], r["order_id"]) for r in ours} == expected_ids
+    assert result.orders == len(expected_ids)  # stored, not the records fetched for them
+    assert result.records > result.orders  # orders come by the API and again by report
 
     # Orders, units and amounts per person, account and currency equal the truth exactly.
     got: dict[tuple[str, str, str], list[Decimal]] = defaultdict(

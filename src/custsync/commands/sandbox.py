@@ -111,8 +111,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     result = run_demo(settings, seed=args.seed, orders=args.orders, out_dir=out_dir)
     console.out.print(
-        f"synced {result.accounts} accounts: {result.orders} orders fetched, "
-        f"{result.customers} customers in {result.seconds:.1f} s"
+        f"synced {result.accounts} accounts: {result.orders} orders, {result.customers} "
+        f"customers in {result.seconds:.1f} s ({result.records} records fetched)"
     )
     for name, rows in result.files.items():
         console.out.print(f"  wrote {out_dir / name} ({rows} rows)")
