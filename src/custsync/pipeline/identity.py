@@ -34,7 +34,7 @@ _DEFAULT_BLOCK_LIMIT = 3
 # (``profiles.blocking_keys``, ``stat_keys``: a sync reads a buyer's stored keys back from its
 # stored profile, so changing them means a new version): a store whose buyers were resolved
 # under another is resolved again in full on its next refresh (``resolve``).
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from custsync.pipeline.normalize import PersonName, are_nickname_forms
+from custsync.pipeline.normalize import PersonName, are_nickname_forms, first_name_forms
 from custsync.pipeline.states import is_rare, value_bits
 
 JARO_SIMILAR = 0.9
@@ -115,15 +115,25 @@ def _first_spellings(a: str, b: str) -> NameMatch | None:
     """What two different first names say, or ``None`` when one may be a typo of the other
     (then it depends on how rare they are)."""
     if len(a) == 1 or len(b) == 1:
-        if a[0] == b[0]:
-            return NameMatch(1.0, f"initial {a[0]} fits", False)
-        return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
+        return _initial(a, b)
     if are_nickname_forms(a, b):
         return NameMatch(3.0, f"{a} and {b} are one name", False)
     if alike(a, b) and OSA.distance(a, b, score_cutoff=MAX_TYPO_EDITS) <= MAX_TYPO_EDITS:
         return None
     if len(a) >= 3 and len(b) >= 3 and (a.startswith(b) or b.startswith(a)):
         return NameMatch(1.0, f"first names {a} ~ {b} (shortened)", False, True)
+    return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
+
+
+def _initial(a: str, b: str) -> NameMatch:
+    """An initial against another first name: it fits the name, or a formal name the name is
+    a nickname of (R. and Dick: Richard)."""
+    initial, name = (a, b) if len(a) == 1 else (b, a)
+    if name[0] == initial:
+        return NameMatch(1.0, f"initial {initial} fits", False)
+    formal = sorted(form for form in first_name_forms(name) if form[0] == initial)
+    if formal:
+        return NameMatch(1.0, f"initial {initial} fits {name} ({formal[0]})", False)
     return NameMatch(CONFLICT_WEIGHT, f"first names {a} and {b} differ", True)
 
 

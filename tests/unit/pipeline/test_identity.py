@@ -68,6 +68,21 @@ def test_name_and_house_link_nickname_and_last_first_spellings() -> None:
     assert "one name" in dict(link.evidence)["name"]
 
 
+def test_an_initial_fits_a_nickname_through_its_formal_name() -> None:
+    phone = {"phone": "(415) 372-2152"}
+    richard = profile("amazon", "1", name="Richard Counbrarson", **HOME | phone)
+    dick = profile("amazon", "2", name="Dick Counbrarson", **HOME | phone)
+    r = profile("amazon", "3", name="R. Counbrarson", **HOME | phone)
+    (dick_r,) = [x for x in links_of([dick, r]) if x.b[1] == "3"]
+    assert (dick_r.is_link, dick_r.names_conflict) == (True, False)
+    assert "initial r fits dick (richard)" in dict(dick_r.evidence)["name"]
+    (one,) = customers_of([richard, dick, r])
+    assert len(one) == 3
+    d = profile("amazon", "4", name="D. Counbrarson", **HOME | phone)
+    (richard_d,) = links_of([richard, d])
+    assert richard_d.names_conflict  # Richard is a nickname of nothing that starts with D
+
+
 def test_a_household_sharing_a_phone_and_house_stays_apart() -> None:
     john = profile("amazon", "j", name="John Smith", phone="2065550142", **HOME)
     mary = profile("amazon", "m", name="Mary Smith", phone="2065550142", **HOME)
