@@ -1,7 +1,8 @@
 # Every target installs what it needs into .venv first (python3 ≥ 3.11 is the only requirement).
-# PYTHON chooses the interpreter the environment is made from (README "The interpreter").
+# .venv is made from the fastest Python 3.11+ on the machine (tools/make_venv.py), or from
+# PYTHON when it is given (README "The interpreter").
 SHELL := /bin/bash
-PYTHON ?= python3
+PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
@@ -11,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: demo test lint bench install clean
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	python3 tools/make_venv.py $(VENV) $(if $(PYTHON),--python $(PYTHON))
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
@@ -27,10 +28,10 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools
+	$(VENV)/bin/ruff format --check src tests benchmarks tools
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy benchmarks tests
+	$(VENV)/bin/mypy benchmarks tests tools
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
