@@ -1,5 +1,5 @@
 # Every target installs what it needs into .venv first (python3 ≥ 3.11 is the only requirement).
-# .venv is made from the fastest Python 3.11+ on the machine (tools/make_venv.py), or from
+# .venv is made from the best Python 3.11+ on the machine (tools/make_venv.py), or from
 # PYTHON when it is given (README "The interpreter").
 SHELL := /bin/bash
 PYTHON ?=

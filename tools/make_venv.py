@@ -1,13 +1,14 @@
-"""Make the project's virtual environment from the fastest CPython 3.11+ on this machine.
+"""Make the project's virtual environment from the best CPython 3.11+ on this machine.
 
 custsync's identity work is plain Python, and two builds of one Python version can differ by a
-fifth in how fast they run it: a build without profile-guided optimization (pyenv's default)
-against a distribution's optimized one (README "The interpreter"). Each candidate interpreter
-(``python3`` as the PATH finds it, and the system's) runs a short piece of work (calls, small
-objects, dict look-ups, as the pipeline does); the environment is made from the fastest,
-unless it beats the PATH's ``python3`` by less than ``MARGIN`` (the PATH's choice stands
-then). A candidate that cannot make an environment is passed over. With
-``--python`` only that interpreter is used.
+fifth in how fast they run it: an executable that calls into a shared ``libpython`` (pyenv's
+default build: no profile-guided or link-time optimization either) against a distribution's
+build with ``libpython`` linked into the executable (README "The interpreter"). Of the
+candidates (``python3`` as the PATH finds it, then the system's), the environment is made from
+the first whose executable has ``libpython`` linked in, else from the PATH's. A candidate that
+is older than 3.11, or cannot make an environment, is passed over. With ``--python`` only that
+interpreter is used. (A timed probe was tried first: on a machine with other work running, its
+timings swung both ways by more than the difference it had to find.)
 
     python3 tools/make_venv.py DEST [--python PATH]
 """
@@ -23,25 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CANDIDATES = ("python3", "/usr/bin/python3", "/usr/local/bin/python3")
-MARGIN = 0.05  # another interpreter is chosen over the PATH's when this much faster
 PROBE = """
-import sys, timeit, venv, ensurepip
-from dataclasses import dataclass
-@dataclass(frozen=True, slots=True)
-class Key:
-    text: str
-    count: int
-def plus(total, step):
-    return total + step
-def work():
-    seen, total = {}, 0
-    for step in range(100_000):
-        key = Key(str(step % 1000), step % 7)
-        seen[key] = seen.get(key, 0) + 1
-        total = plus(total, step & 3)
-    return total
-print(sys.version_info >= (3, 11), sys.executable, sys.version.split()[0])
-print(min(timeit.repeat(work, number=1, repeat=5)))
+import sys, venv, ensurepip
+from pathlib import Path
+maps = Path("/proc/self/maps")
+shared = "libpython" in maps.read_text(errors="replace") if maps.exists() else None
+print(sys.version_info >= (3, 11), shared, sys.executable, sys.version.split()[0])
 """
 
 
@@ -49,12 +37,11 @@ print(min(timeit.repeat(work, number=1, repeat=5)))
 class Interpreter:
     executable: str
     version: str
-    probe_seconds: float  # the best of 5 runs of ``PROBE``'s work
+    shared: bool | None  # runs through a shared ``libpython`` (``None``: cannot tell)
 
 
 def probe(command: str) -> Interpreter | None:
-    """How fast ``command`` runs ``PROBE``, if it is Python 3.11+ that has ``venv`` and
-    ``ensurepip``."""
+    """What ``command`` is, if it is Python 3.11+ that has ``venv`` and ``ensurepip``."""
     found = shutil.which(command)
     if found is None:
         return None
@@ -64,28 +51,20 @@ def probe(command: str) -> Interpreter | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    lines = done.stdout.split("\n")
-    if done.returncode != 0 or len(lines) < 2 or not lines[0].startswith("True "):
+    fields = done.stdout.strip().split(" ")
+    if done.returncode != 0 or len(fields) < 4 or fields[0] != "True":
         return None
-    executable, version = lines[0].removeprefix("True ").rsplit(" ", 1)
-    return Interpreter(executable, version, float(lines[1]))
+    shared = {"True": True, "False": False}.get(fields[1])
+    return Interpreter(" ".join(fields[2:-1]), fields[-1], shared)
 
 
 def ranked(found: list[Interpreter]) -> list[Interpreter]:
-    """``found`` (the PATH's ``python3`` first) in the order to try them: the fastest first,
-    but the first stays first unless another is more than ``MARGIN`` faster; each executable
-    once."""
+    """``found`` (the PATH's ``python3`` first) in the order to try them, each executable
+    once: those with ``libpython`` linked in first, otherwise in the order found."""
     seen: dict[str, Interpreter] = {}
     for interpreter in found:
         seen.setdefault(os.path.realpath(interpreter.executable), interpreter)
-    unique = list(seen.values())
-    if not unique:
-        return []
-    first, *rest = unique
-    rest.sort(key=lambda x: x.probe_seconds)
-    if rest and rest[0].probe_seconds < first.probe_seconds * (1 - MARGIN):
-        return [rest[0], first, *rest[1:]]
-    return [first, *rest]
+    return sorted(seen.values(), key=lambda x: x.shared is not False)
 
 
 def make(dest: Path, interpreters: list[Interpreter]) -> Interpreter | None:
@@ -111,12 +90,18 @@ def main(argv: list[str] | None = None) -> int:
         tried = ", ".join(CANDIDATES)
         print(f"no Python 3.11+ that can make a virtual environment among {tried}", file=sys.stderr)
         return 1
-    others = "; ".join(f"{x.executable} {x.probe_seconds:.3f} s" for x in found if x is not chosen)
+    others = ", ".join(sorted({x.executable for x in found} - {chosen.executable}))
     print(
-        f"made {args.dest} from {chosen.executable} (Python {chosen.version}; the probe in"
-        f" {chosen.probe_seconds:.3f} s{'; ' + others if others else ''})"
+        f"made {args.dest} from {chosen.executable} (Python {chosen.version}, {_linked(chosen)})"
+        + (f"; also found: {others}" if others else "")
     )
     return 0
+
+
+def _linked(interpreter: Interpreter) -> str:
+    if interpreter.shared is None:
+        return "libpython's linking unknown"
+    return "through a shared libpython" if interpreter.shared else "libpython linked in"
 
 
 if __name__ == "__main__":

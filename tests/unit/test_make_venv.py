@@ -23,16 +23,16 @@ def _load() -> ModuleType:
 mv = _load()
 
 
-def _interpreter(executable: str, seconds: float) -> object:
-    return mv.Interpreter(executable, "3.11.9", seconds)
+def _interpreter(executable: str, shared: bool | None) -> object:
+    return mv.Interpreter(executable, "3.11.9", shared)
 
 
-def test_a_faster_interpreter_goes_first_only_past_the_margin() -> None:
-    path_python = _interpreter("/opt/a/python3", 0.300)
-    slightly = _interpreter("/usr/bin/python3", 0.290)  # 3 % faster: the PATH's stays first
-    clearly = _interpreter("/usr/local/bin/python3", 0.200)
-    assert mv.ranked([path_python, slightly]) == [path_python, slightly]
-    assert mv.ranked([path_python, slightly, clearly]) == [clearly, path_python, slightly]
+def test_an_interpreter_with_libpython_linked_in_goes_first() -> None:
+    path_python = _interpreter("/opt/a/python3", True)
+    unknown = _interpreter("/opt/b/python3", None)
+    system = _interpreter("/usr/bin/python3", False)
+    assert mv.ranked([path_python, unknown, system]) == [system, path_python, unknown]
+    assert mv.ranked([path_python, unknown]) == [path_python, unknown]  # the PATH's first
     assert mv.ranked([]) == []
 
 
@@ -41,22 +41,23 @@ def test_one_executable_is_tried_once(tmp_path: Path) -> None:
     real.write_text("")
     alias = tmp_path / "python3"
     alias.symlink_to(real)
-    first = _interpreter(str(alias), 0.3)
-    assert mv.ranked([first, _interpreter(str(real), 0.1)]) == [first]
+    first = _interpreter(str(alias), True)
+    assert mv.ranked([first, _interpreter(str(real), False)]) == [first]
 
 
 def test_probe_reads_this_interpreter_and_passes_over_what_is_not_one() -> None:
     found = mv.probe(sys.executable)
     assert found is not None
     assert found.version == sys.version.split()[0]
-    assert found.probe_seconds > 0
+    maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    assert found.shared == ("libpython" in maps)
     assert mv.probe("/bin/false") is None
     assert mv.probe("no-such-python-here") is None
 
 
 def test_an_interpreter_that_cannot_make_it_is_passed_over(tmp_path: Path) -> None:
-    broken = _interpreter("/bin/false", 0.01)
-    working = _interpreter(sys.executable, 0.5)
+    broken = _interpreter("/bin/false", False)
+    working = _interpreter(sys.executable, True)
     made = mv.make(tmp_path / "env", [broken, working])
     assert made == working
     assert (tmp_path / "env" / "bin" / "python").exists()
