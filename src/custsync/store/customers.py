@@ -167,18 +167,26 @@ def write_customers(
     held = customer_ids_of(conn, refs)  # whose orders name that customer already
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         conn.execute(delete(b).where(where))
+    # rows go in key order: each lands next to the one before in its table and indexes
     rows = [_customer_row(r, now) for r in records]
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
+    rows.sort(key=lambda row: row["customer_id"])
     for batch in chunks(rows, 2000):
         conn.execute(insert(c), batch)
-    buyer_rows = [_buyer_row(r, x, now) for r, x in written]
+    buyer_rows = sorted(
+        (_buyer_row(r, x, now) for r, x in written),
+        key=lambda row: (row["account_id"], row["buyer_key"]),
+    )
     for batch in chunks(buyer_rows, 2000):
         conn.execute(insert(b), batch)
     moved = [
         r for r in buyer_rows if held.get((r["account_id"], r["buyer_key"])) != r["customer_id"]
     ]
     _name_orders_customer(conn, moved)
-    totals = [_total_row(r.customer_id, total) for r in records for total in r.totals]
+    totals = sorted(
+        (_total_row(r.customer_id, total) for r in records for total in r.totals),
+        key=lambda row: (row["customer_id"], row["currency"]),
+    )
     for batch in chunks(totals, 2000):
         conn.execute(insert(t), batch)
 

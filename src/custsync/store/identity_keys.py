@@ -49,6 +49,7 @@ _UPSERT_COUNTS = (
     " ON CONFLICT (key) DO UPDATE SET holders = excluded.holders",
 )
 COUNTED = 2  # a key has a count row from this many holders on
+_BATCH = 20000  # rows a statement runs over at once
 UNHELD = -1  # no state: ``StoredStates`` marks the keys it read that nobody holds
 
 
@@ -127,12 +128,15 @@ def _write_keys(
     keys: Mapping[BuyerRef, Collection[str]],
     unless: Mapping[BuyerRef, Collection[str]],
 ) -> None:
-    """Run ``statement`` for each (key, account, buyer key) of ``keys`` not in ``unless``."""
-    rows = (
+    """Run ``statement`` for each (key, account, buyer key) of ``keys`` not in ``unless``, in
+    key order within each batch: a sync's new keys land all over the table, and in key order
+    each write finds the pages above its row as the one before left them."""
+    by_buyer = (
         (key, *ref)
         for ref in sorted(keys)
         for key in sorted(set(keys[ref]).difference(unless.get(ref, ())))
     )
+    rows = (row for batch in chunks(by_buyer, _BATCH) for row in sorted(batch))
     _each_row(conn, statement, rows)
 
 
@@ -148,7 +152,7 @@ def _each_row(conn: Connection, how: tuple[str, str], rows: Iterable[tuple[Any, 
 
 def _run(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """Run ``statement`` (driver SQL, ``%s`` marks) once per row, in batches."""
-    for batch in chunks(rows, 20000):
+    for batch in chunks(rows, _BATCH):
         conn.exec_driver_sql(driver_sql(conn, statement), batch)
 
 
