@@ -167,7 +167,7 @@ def write_customers(
     held = customer_ids_of(conn, refs)  # whose orders name that customer already
     for where in pair_filters(b.c.account_id, b.c.buyer_key, refs):
         conn.execute(delete(b).where(where))
-    # rows go in key order: each lands next to the one before in its table and indexes
+    # rows go in primary-key order, as a sync's identity keys do (``identity_keys._write_keys``)
     rows = [_customer_row(r, now) for r in records]
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
     rows.sort(key=lambda row: row["customer_id"])
