@@ -49,8 +49,8 @@ from typing import TypeVar
 import pg_copy
 from identity_sandbox import buyer_quality
 from identity_state import CHECKED
-from metrics_duckdb import compare_metrics, peak_mb
-from pace import show_pace
+from metrics_duckdb import compare_metrics
+from pace import peak_mb, show_pace
 
 from custsync.connectors.amazon.mapping import map_order
 from custsync.connectors.base import Cursor, Page

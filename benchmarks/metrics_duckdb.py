@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
-import resource
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -16,16 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pace import peak_mb
+
 from custsync.pipeline.fx import FxTable
 from custsync.store.customers import load_fx_rates
 from custsync.store.db import Store, open_store
 from custsync.store.metrics_sql import customer_metrics
 
 METRIC_ROUNDS = 3  # runs of each side of the metrics comparison, taking turns
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def compare_metrics(store: Store, tmp: Path) -> None:

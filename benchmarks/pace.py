@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import platform
 import random
+import resource
 import sys
 import timeit
 from collections.abc import Callable
@@ -50,6 +51,11 @@ def lookup_seconds() -> float:
     table = {key: index for index, key in enumerate(keys)}
     draw.shuffle(keys)
     return best_seconds(lambda: sum(table[key] for key in keys))
+
+
+def peak_mb() -> float:
+    """The peak memory of this process so far (resident set), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def interpreter() -> str:
