@@ -124,7 +124,12 @@ def test_customers_show_search_notes_and_watchlist(
     assert main(["customers", "search", "YAMADA", *db]) == 0
     assert "0 customers match" in capsys.readouterr().out
     assert main(["customers", "search", "taro@", *db]) == 0
-    assert cid in capsys.readouterr().out
+    found = capsys.readouterr().out
+    assert cid in found
+    assert "  1 order  " in found  # a count of one reads in the singular
+    assert found.rstrip().endswith("1 customer matches")
+    assert main(["customers", "search", "filler 000", *db]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("10 customers match")
     assert main(["customers", "note", "add", cid, "asked for a refund", *db]) == 0
     assert main(["watchlist", "add", cid, "--reason", "returns a lot", *db]) == 0
     assert main(["watchlist", "list", *db]) == 0

@@ -35,6 +35,7 @@ from custsync.store.queries import (
     customer_detail,
     filtered_rows,
 )
+from custsync.wording import many
 
 _CUSTOMER_ACTIONS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
 
@@ -128,11 +129,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         last = row.last_order_at.strftime("%Y-%m-%d") if row.last_order_at else "-"
         _say(
             f"{row.customer_id}  {row.name or '(no name)'}  {row.email or '-'}  "
-            f"{row.phone or '-'}  {row.orders} orders  {money_cell(row.amount_spent)} "
+            f"{row.phone or '-'}  {many(row.orders, 'order')}  {money_cell(row.amount_spent)} "
             f"{row.currency}  last {last}"
         )
     shown = min(total, args.limit)
-    _say(f"{total} customers match" + (f" (first {shown} shown)" if total > shown else ""))
+    matched = f"{many(total, 'customer')} match{'es' if total == 1 else ''}"
+    _say(matched + (f" (first {shown} shown)" if total > shown else ""))
     return 0
 
 

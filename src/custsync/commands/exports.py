@@ -18,6 +18,7 @@ from custsync.reports.export import write_export
 from custsync.store.db import Store
 from custsync.store.export_log import ExportEntry, recent_exports, record_export
 from custsync.store.queries import account_ids
+from custsync.wording import many
 
 
 def register(sub: Any) -> None:
@@ -65,7 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         file=str(path.resolve()),
         now=now,
     )
-    console.out.print(f"{path}: {rows} rows", markup=False)
+    console.out.print(f"{path}: {many(rows, 'row')}", markup=False)
     return 0
 
 
@@ -91,7 +92,7 @@ def cmd_exports_list(args: argparse.Namespace) -> int:
         filters = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in e.filters.items())
         console.out.print(
             f"#{e.export_id} {e.exported_at:%Y-%m-%d %H:%M:%SZ} {e.exported_by}: "
-            f"{e.tab}, {e.row_count} rows{', ' + filters if filters else ''} → {e.file}",
+            f"{e.tab}, {many(e.row_count, 'row')}{', ' + filters if filters else ''} → {e.file}",
             markup=False,
         )
     return 0

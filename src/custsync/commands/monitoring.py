@@ -22,6 +22,7 @@ from custsync.health import (
 from custsync.records import StreamName
 from custsync.settings import AccountConfig, Settings, load_accounts
 from custsync.store.health import RunRecord, StreamStatus, recent_runs
+from custsync.wording import many
 
 
 def register(sub: Any) -> None:
@@ -104,8 +105,8 @@ def _status_line(h: StreamHealth, now: datetime) -> str:
     parts.append(f"lease {_lease(s, now)}")
     if s is not None:
         parts.append(
-            f"{s.orders_stored} orders stored, last run {s.last_run_status or '-'}, "
-            f"today {s.runs_today} runs, {s.requests_today} requests, "
+            f"{many(s.orders_stored, 'order')} stored, last run {s.last_run_status or '-'}, "
+            f"today {many(s.runs_today, 'run')}, {many(s.requests_today, 'request')}, "
             f"{s.api_time_today_s:.0f} s API time under published quotas"
         )
     line = "; ".join(parts)

@@ -10,6 +10,7 @@ from custsync import app, console
 from custsync.commands.common import add_command, settings_from
 from custsync.errors import ConfigError
 from custsync.reports.files import DEFAULT_FORMATS, REPORT_FORMATS
+from custsync.wording import many
 
 
 def register(sub: Any) -> None:
@@ -38,5 +39,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = app.open_upgraded_store(settings)
     written = app.write_reports(store, out_dir, formats)
     for name, rows in written.items():
-        console.out.print(f"{out_dir / name}: {rows} rows")
+        console.out.print(f"{out_dir / name}: {many(rows, 'row')}")
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from custsync import console
 from custsync.commands.common import add_command, safe_url, settings_from
+from custsync.wording import many
 
 DEFAULT_SEED = 7
 DEFAULT_ORDERS = 3000
@@ -106,16 +107,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             update={"database_url": f"sqlite:///{out_dir / 'custsync-demo.db'}"}
         )
     console.out.print(
-        f"custsync demo: sandbox world seed {args.seed}, {args.orders} orders, "
+        f"custsync demo: sandbox world seed {args.seed}, {many(args.orders, 'order')}, "
         f"database {safe_url(settings.database_url)}"
     )
     result = run_demo(settings, seed=args.seed, orders=args.orders, out_dir=out_dir)
     console.out.print(
-        f"synced {result.accounts} accounts: {result.orders} orders, {result.customers} "
-        f"customers in {result.seconds:.1f} s ({result.records} records fetched)"
+        f"synced {many(result.accounts, 'account')}: {many(result.orders, 'order')}, "
+        f"{many(result.customers, 'customer')} in {result.seconds:.1f} s "
+        f"({many(result.records, 'record')} fetched)"
     )
     for name, rows in result.files.items():
-        console.out.print(f"  wrote {out_dir / name} ({rows} rows)")
+        console.out.print(f"  wrote {out_dir / name} ({many(rows, 'row')})")
     for failure in result.failures:
         console.err.print(f"  FAILED {failure}")
     return 1 if result.failures else 0

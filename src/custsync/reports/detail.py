@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from custsync.pipeline.normalize import normalize_phone
 from custsync.reports.cells import money_cell, time_cell
 from custsync.store.queries import CustomerDetail, LinkDetail, OrderDetail
+from custsync.wording import many
 
 CENT = Decimal("0.01")
 Plain = str | int | float | bool | list["Plain"] | dict[str, "Plain"] | None
@@ -202,11 +203,11 @@ def _head(detail: CustomerDetail) -> list[str]:
     ]
     lines += [
         "",
-        f"Metrics ({row.currency}): {_many(row.orders, 'order')}, {_many(row.units, 'unit')}, "
+        f"Metrics ({row.currency}): {many(row.orders, 'order')}, {many(row.units, 'unit')}, "
         f"spent {money_cell(row.amount_spent)}, discount {money_cell(row.discount_received)}, "
-        f"{_many(row.promo_codes_used, 'promo code')}, "
-        f"{_many(row.negative_feedbacks, 'negative feedback')}, "
-        f"{_many(row.returned_units, 'returned unit')}; first order {_when(row.first_order_at)}, "
+        f"{many(row.promo_codes_used, 'promo code')}, "
+        f"{many(row.negative_feedbacks, 'negative feedback')}, "
+        f"{many(row.returned_units, 'returned unit')}; first order {_when(row.first_order_at)}, "
         f"last {_when(row.last_order_at)}",
     ]
     return lines
@@ -257,10 +258,6 @@ def _distinct_phones(
     for value in values:
         found.setdefault(normalize_phone(value, country) or value, value)
     return tuple(found.values())
-
-
-def _many(count: int, thing: str) -> str:
-    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
 
 
 def _when(moment: datetime | None) -> str:
