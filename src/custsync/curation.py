@@ -17,8 +17,9 @@ from custsync.connectors.files import read_contacts
 from custsync.errors import StoreError, UsageError
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.fx import FxRate
+from custsync.pipeline.normalize import EmailKind, email_kind, normalize_phone
 from custsync.rebuild import rebuild_customers, refresh_metrics
-from custsync.records import AccountId
+from custsync.records import AccountId, ImportedContact
 from custsync.store.annotations import resolve_customer
 from custsync.store.contacts import write_contacts
 from custsync.store.customers import buyers_of, customer_ids_of, set_fx_rate
@@ -78,6 +79,7 @@ class ImportSummary:
     ignored_columns: tuple[str, ...] = ()
     sheet: str | None = None  # the sheet read, when the workbook has more than one
     customers_refreshed: int = 0
+    unusable: Mapping[str, list[int]] = field(default_factory=dict)  # what → rows, in order
 
 
 def import_contacts(
@@ -107,7 +109,22 @@ def import_contacts(
         ignored_columns=tuple(result.ignored_columns),
         sheet=result.sheet,
         customers_refreshed=refreshed,
+        unusable=unusable_values(result.contacts),
     )
+
+
+def unusable_values(contacts: Iterable[ImportedContact]) -> dict[str, list[int]]:
+    """The rows whose e-mail or phone is given but identifies no one (not an address, a
+    placeholder such as ``n/a`` or ``…@example.com``, too few digits, or a national number
+    with no country to read it by): kept as written, never matched on."""
+    found: dict[str, list[int]] = {}
+    for contact in contacts:
+        buyer = contact.buyer
+        if buyer.email and email_kind(buyer.email) is EmailKind.JUNK:
+            found.setdefault("e-mail", []).append(contact.row_number)
+        if buyer.phone and normalize_phone(buyer.phone, buyer.country_code) is None:
+            found.setdefault("phone", []).append(contact.row_number)
+    return found
 
 
 def set_rates(store: Store, rates: Iterable[FxRate], *, base_currency: str, now: datetime) -> int:

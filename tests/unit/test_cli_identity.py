@@ -153,6 +153,27 @@ def test_import_names_the_rows_it_skipped(
     assert "1 row without a name has an e-mail or a phone: --keep-unnamed brings it in" in out
 
 
+def test_import_names_the_rows_whose_email_or_phone_identifies_no_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"{n},Person {n},n/a,+1 206 555 01{n:02d},,,98101,US" for n in range(1, 7)]
+    rows += ["7,Ann Lee,ann@,12,,,98101,US", "8,Bob Kay,bob@gmail.com,555 0100,,,,"]
+    text = "id,name,email,phone,address,city,zip,country\n" + "\n".join(rows) + "\n"
+    (tmp_path / "list.csv").write_text(text, encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 8 (8 new, 0 changed, 0 unchanged), skipped 0" in out
+    assert (
+        "e-mail not usable for matching in 7 rows, kept as written (rows 2, 3, 4, 5, 6 and 2 more)"
+        in out
+    )  # a placeholder and an address without its domain
+    assert "phone not usable for matching in 2 rows, kept as written (rows 8, 9)" in out
+    assert main(["customers", "search", "Ann Lee"]) == 0
+    (found,) = set(_ids(capsys.readouterr().out))
+    assert main(["customers", "show", found]) == 0
+    assert "ann@" in capsys.readouterr().out  # kept as written
+
+
 def test_an_unexpected_error_is_one_line_and_the_traceback_comes_when_asked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

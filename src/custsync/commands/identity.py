@@ -11,10 +11,11 @@ from typing import Any
 from custsync import app, console
 from custsync.commands.common import add_command, settings_from
 from custsync.commands.customers_view import customers_subparsers
-from custsync.connectors.files import parse_mapping
+from custsync.connectors.files import SKIPPED_ROWS_SHOWN, parse_mapping
 from custsync.curation import ImportSummary, import_contacts, merge_customers, split_buyer
 from custsync.errors import UsageError
 from custsync.records import AccountId
+from custsync.wording import many
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -112,6 +113,11 @@ def summary_lines(path: Path, summary: ImportSummary) -> list[str]:
             else ("rows without a name have", "them")
         )
         lines.append(f"  {reachable} {has} an e-mail or a phone: --keep-unnamed brings {them} in")
+    for what, found in summary.unusable.items():
+        where = _row_list(found[:SKIPPED_ROWS_SHOWN], len(found))
+        lines.append(
+            f"  {what} not usable for matching in {many(len(found), 'row')}, kept as written{where}"
+        )
     lines.append(f"  customers refreshed: {summary.customers_refreshed}")
     return lines
 
