@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from pace import peak_mb
 
 SIZES = (10_000, 100_000)
 CACHE = Path(tempfile.gettempdir()) / "custsync-bench"
@@ -164,14 +165,14 @@ def write(path: Path, formats: str) -> None:
     started = time.perf_counter()
     written = write_report_files(store, out, formats.split(","), now=NOW)
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     sizes = {name: (out / name).stat().st_size for name in written}
     size_text = ", ".join(
         f"{name} {size / 1e6:.1f} MB"
         for name, size in sizes.items()
         if name.endswith((".html", ".xlsx")) or name == "all.csv"
     )
-    print(f"  {formats:<13} {elapsed:7.1f} s   peak RSS {peak_mb:5.0f} MB   {size_text}")
+    print(f"  {formats:<13} {elapsed:7.1f} s   peak RSS {peak:5.0f} MB   {size_text}")
 
 
 def browse(path: Path) -> None:

@@ -22,7 +22,6 @@ import gzip
 import io
 import json
 import multiprocessing
-import resource
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from pace import peak_mb
 
 from custsync.sandbox import World, ebay_api, quota, shopify_api, start_sandbox, write_truth
 from custsync.sandbox.catalog import AMAZON_ACCOUNTS
@@ -79,8 +79,8 @@ def _generate(orders: int, with_truth: bool, out: multiprocessing.Queue) -> None
     else:
         for _ in World(SEED, orders).iter_orders():
             pass
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out.put((time.perf_counter() - wall, time.process_time() - cpu, peak_mb))
+    peak = peak_mb()
+    out.put((time.perf_counter() - wall, time.process_time() - cpu, peak))
 
 
 def measure_generation(orders: int) -> None:
@@ -89,11 +89,9 @@ def measure_generation(orders: int) -> None:
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         child = multiprocessing.Process(target=_generate, args=(orders, with_truth, queue))
         child.start()
-        wall_s, cpu_s, peak_mb = queue.get()
+        wall_s, cpu_s, peak = queue.get()
         child.join()
-        print(
-            f"  {label:<15} wall {wall_s:6.1f} s   cpu {cpu_s:6.1f} s   peak RSS {peak_mb:5.0f} MB"
-        )
+        print(f"  {label:<15} wall {wall_s:6.1f} s   cpu {cpu_s:6.1f} s   peak RSS {peak:5.0f} MB")
 
 
 # ---------------------------------------------------------------- a full read

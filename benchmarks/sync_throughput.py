@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pace import peak_mb
 
 SIZES = (3_000, 100_000)
 TIME_SCALE = "1000000"
@@ -76,11 +77,11 @@ def measure(orders: int) -> None:
     for failed in summary.failures:
         print(f"  {failed.account_id} {failed.stream} failed: {failed.error}", file=sys.stderr)
     fetched = sum(r.counts.fetched for r in summary.results)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(
         f"{orders:>8} world orders | {stored:>7} Amazon orders stored ({fetched} records "
         f"fetched) | {elapsed:7.2f} s | {stored / elapsed:6.0f} orders/s | "
-        f"{summary.customers_refreshed:>6} customers | peak RSS {peak_mb:6.0f} MB"
+        f"{summary.customers_refreshed:>6} customers | peak RSS {peak:6.0f} MB"
     )
 
 
