@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -58,3 +59,29 @@ def test_cycles_made_while_paused_are_still_collected() -> None:
     assert gone() is not None  # a cycle: reference counting alone never frees it
     gc.collect()
     assert gone() is None
+
+
+def test_the_collector_stays_off_until_the_last_pause_in_any_thread_ends() -> None:
+    inside, leave = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(timeout=30)
+
+    server = threading.Thread(target=serve)
+    server.start()
+    assert inside.wait(timeout=30)
+    with collector_paused():
+        leave.set()
+        server.join(timeout=30)  # its pause, begun before this one, has ended
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_pauses_nested_in_one_thread_resume_once() -> None:
+    with collector_paused():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
