@@ -79,8 +79,7 @@ def _generate(orders: int, with_truth: bool, out: multiprocessing.Queue) -> None
     else:
         for _ in World(SEED, orders).iter_orders():
             pass
-    peak = peak_mb()
-    out.put((time.perf_counter() - wall, time.process_time() - cpu, peak))
+    out.put((time.perf_counter() - wall, time.process_time() - cpu, peak_mb()))
 
 
 def measure_generation(orders: int) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 
-def many(count: int, thing: str, things: str | None = None) -> str:
-    """``count`` followed by ``thing``, or by its plural (``things``; by default ``thing`` with
-    an ``s``) when the count is not one."""
-    if count == 1:
-        return f"1 {thing}"
-    return f"{count} {things or thing + 's'}"
+def many(count: int, thing: str) -> str:
+    """``count`` followed by ``thing``, with an ``s`` when the count is not one."""
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
