@@ -97,7 +97,7 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     reblocked, reweighed, rarity, held = _store_keys(conn, changed, stored, params)
     rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
-    states = StoredStates(conn, _given_states(params), held)
+    states = StoredStates(conn, given_states(params), held)
     relinked = _rescore(conn, rescore, profiles, states, now)
     repaired, moves = repair_links(
         conn, reblocked, reweighed, rescore, profiles, states=states, now=now
@@ -109,7 +109,7 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
         extra = set(_account_refs(conn, flipped)) - rescore
         profiles |= load_profiles(conn, extra)
         rescore |= extra
-        states = StoredStates(conn, _given_states(params), held)  # the new name policies
+        states = StoredStates(conn, given_states(params), held)  # the new name policies
         relinked = _rescore(conn, rescore, profiles, states, now)
         update_policy(conn, flipped, params, relinked, now=now)  # sure links stay: no new flip
         moved |= rescore
@@ -186,10 +186,10 @@ def _rescore(
 
 
 def _full_states(counts: dict[str, int], params: dict[str, int]) -> dict[str, int]:
-    return {key: key_state(n) for key, n in counts.items()} | _given_states(params)
+    return {key: key_state(n) for key, n in counts.items()} | given_states(params)
 
 
-def _given_states(params: dict[str, int]) -> dict[str, int]:
+def given_states(params: dict[str, int]) -> dict[str, int]:
     """The states entries that are no stored key: the number of buyers, the name policies."""
     return {TOTAL_KEY: params.get(TOTAL_PARAM, 0)} | policy_states(params)
 

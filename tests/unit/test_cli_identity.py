@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,3 +198,56 @@ def _search_all(capsys: pytest.CaptureFixture[str]) -> str:
     capsys.readouterr()
     main(["customers", "search", ""])
     return capsys.readouterr().out
+
+
+HOUSEHOLD = """\
+id,name,phone,address,city,zip,country
+1,Ann Lee,(206) 555-0142,12 Oak Avenue,Seattle,98101,US
+2,Tom Lee,206 555 0142,12 Oak Avenue,Seattle,98101,US
+3,Ann Lee,,40 Elm Street,Portland,97201,US
+"""
+
+
+def _customer_by_key(tmp_path: Path) -> dict[str, str]:
+    from custsync.store.db import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
+    with store.engine.connect() as conn:
+        found = conn.exec_driver_sql("select buyer_key, customer_id from buyers").all()
+    store.dispose()
+    return dict(found)
+
+
+def test_compare_says_why_two_customers_are_two_and_after_a_merge_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "list.csv").write_text(HOUSEHOLD, encoding="utf-8")
+    main(["import", "list.csv", "--account", "shop-list"])
+    capsys.readouterr()
+    ids = _customer_by_key(tmp_path)
+    assert len(set(ids.values())) == 3
+    assert main(["customers", "compare", ids["1"], ids["2"]]) == 0
+    out = capsys.readouterr().out
+    assert f"{ids['1']} (Ann Lee, 1 buyer) and {ids['2']} (Tom Lee, 1 buyer) are two" in out
+    assert "  shop-list:1 ≠ shop-list:2  kept apart (rule phone, score 1.00)\n" in out
+    assert "      why: two people behind one phone: their first names differ\n" in out
+    assert "      phone: same phone +12065550142" in out
+    assert main(["customers", "compare", ids["3"], ids["1"], "--json"]) == 0
+    (pair,) = json.loads(capsys.readouterr().out)["pairs"]
+    assert (pair["a"], pair["b"], pair["outcome"], pair["rule"]) == (
+        "shop-list:3",
+        "shop-list:1",
+        "no link",
+        None,
+    )
+    assert pair["reason"] == "no house number, city or postal code in common, and no phones alike"
+    assert main(["customers", "merge", ids["1"], ids["3"]]) == 0
+    survivor = _ids(capsys.readouterr().out)[-1]
+    gone = ({ids["1"], ids["3"]} - {survivor}).pop()
+    assert main(["customers", "compare", gone, survivor]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"{gone} (Ann Lee, 2 buyers, now part of {survivor}) and {survivor} (Ann Lee, 2 buyers)"
+        f" are one customer: {survivor}"
+    )
+    assert main(["customers", "compare", ids["2"], "C000000000000"]) != 0
+    assert "no customer 'C000000000000'" in capsys.readouterr().err

@@ -1,8 +1,10 @@
-"""``customers merge|split`` (operator overrides of identity) and ``import`` (customer lists)."""
+"""``customers merge|split`` (operator overrides of identity), ``customers compare`` (why two
+customers are two) and ``import`` (customer lists)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +13,12 @@ from typing import Any
 from custsync import app, console
 from custsync.commands.common import add_command, settings_from
 from custsync.commands.customers_view import customers_subparsers
+from custsync.comparison import compare_customers
 from custsync.connectors.files import SKIPPED_ROWS_SHOWN, parse_mapping
 from custsync.curation import ImportSummary, import_contacts, merge_customers, split_buyer
 from custsync.errors import UsageError
 from custsync.records import AccountId
+from custsync.reports.comparison import comparison_json, comparison_lines
 from custsync.wording import many
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -27,6 +31,15 @@ def register(sub: Any) -> None:
     )
     p.add_argument("first", metavar="A", help="customer id")
     p.add_argument("second", metavar="B", help="customer id")
+    p = add_command(
+        actions, "compare", "why two customers are two: each pair of their buyers", cmd_compare
+    )
+    p.add_argument("first", metavar="A", help="customer id")
+    p.add_argument("second", metavar="B", help="customer id")
+    p.add_argument(
+        "--pairs", type=int, default=10, help="show at most this many pairs in full (default 10)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output (every pair)")
     p = add_command(
         actions,
         "split",
@@ -61,6 +74,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
         store, args.first, args.second, base_currency=settings.base_currency, now=_now()
     )
     console.out.print(f"{args.first} and {args.second} are one customer: {survivor}", markup=False)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    if args.pairs < 1:
+        raise UsageError(f"--pairs: expected ≥ 1, got {args.pairs}")
+    store = app.open_upgraded_store(settings_from(args))
+    found = compare_customers(store, args.first, args.second)
+    if args.json:
+        console.out.print_json(json.dumps(comparison_json(found), ensure_ascii=False))
+        return 0
+    for line in comparison_lines(found, shown=args.pairs):
+        console.out.print(line, markup=False)
     return 0
 
 

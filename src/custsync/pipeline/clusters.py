@@ -15,7 +15,7 @@ An operator split takes a buyer out of automatic linking altogether (later merge
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from custsync.pipeline.facts import BuyerRef
@@ -189,3 +189,57 @@ def components(nodes: Iterable[BuyerRef], links: Iterable[Link]) -> list[tuple[B
         if link.is_link and link.a in forest.parent and link.b in forest.parent:
             forest.union(link.a, link.b)
     return sorted(tuple(sorted(m)) for m in forest.members.values())
+
+
+def apart_reason(
+    first: Collection[BuyerRef],
+    second: Collection[BuyerRef],
+    links: Sequence[Link],
+    overrides: Overrides = Overrides(),
+) -> str | None:
+    """Why ``cluster`` keeps two customers (their buyers) apart although a link crosses
+    between them; ``None`` when none does. ``links``: every link of their buyers and of
+    those buyers' partners (a buyer's ambiguity involves the partners' conflicts)."""
+    mine, theirs = set(first), set(second)
+    cross = [x for x in links if {x.a, x.b} & mine and {x.a, x.b} & theirs]
+    linked = [x for x in cross if x.is_link]
+    if not linked:
+        return None
+    counted = [x for x in linked if not {x.a, x.b} & overrides.isolated]
+    if not counted:
+        split = sorted({_text(r) for x in linked for r in (x.a, x.b) if r in overrides.isolated})
+        return f"an operator took {', '.join(split)} out of automatic linking (customers split)"
+    vouched = {ref for group in overrides.merge_groups for ref in group}
+    for x in cross:
+        if not x.is_link and not {x.a, x.b} & vouched:
+            return (
+                f"{_text(x.a)} and {_text(x.b)} are two people kept apart, and a customer"
+                " never joins one holding a buyer kept apart from one of its own"
+            )
+    conflicts: dict[BuyerRef, set[BuyerRef]] = {}
+    for x in links:
+        if not x.is_link:
+            conflicts.setdefault(x.a, set()).add(x.b)
+            conflicts.setdefault(x.b, set()).add(x.a)
+    ambiguous = _ambiguous([x for x in links if x.is_link], conflicts)
+    clear = [x for x in counted if (x.a, x.b) not in ambiguous]
+    if not clear:
+        return (
+            "the buyer linking them is linked about as well to two people kept apart,"
+            " so it joins neither"
+        )
+    if all(_is_weak(x) for x in clear) and min(len(mine), len(theirs)) > 1:
+        return (
+            f"only weak name + address links cross between them ({len(clear)}, each under"
+            f" {STRONG_SCORE:.0f} bits), and weak links join two customers of several buyers"
+            f" only when {MIN_WEAK_CROSSINGS} cross"
+        )
+    return "nothing in the links keeps them apart: the next refresh of their buyers joins them"
+
+
+def _text(ref: BuyerRef) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+def _is_weak(link: Link) -> bool:
+    return link.rule is Rule.NAME_ADDRESS and link.score < STRONG_SCORE

@@ -56,6 +56,11 @@ def is_usable_block(key: str, state: int) -> bool:
     return state <= _BLOCK_LIMITS.get(key[0], _DEFAULT_BLOCK_LIMIT)
 
 
+def most_holders(key: str) -> int:
+    """The most buyers a usable block of ``key``'s kind holds."""
+    return int(2 ** _BLOCK_LIMITS.get(key[0], _DEFAULT_BLOCK_LIMIT) - 1)
+
+
 def find_links(
     focus: Iterable[BuyerRef],
     profiles: Mapping[BuyerRef, BuyerProfile],

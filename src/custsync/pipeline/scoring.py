@@ -57,6 +57,9 @@ class Rule(StrEnum):
 _RANKS = {Rule.OVERRIDE: 0, Rule.EMAIL: 1, Rule.PHONE: 2, Rule.NAME_ADDRESS: 3}
 
 
+Evidence = tuple[tuple[str, str], ...]  # (field, what was found)
+
+
 @dataclass(frozen=True, slots=True)
 class PairScore:
     """``is_link`` False: kept apart. The last three flags do not depend on the name policy:
@@ -64,7 +67,7 @@ class PairScore:
 
     rule: Rule
     score: float
-    evidence: tuple[tuple[str, str], ...]  # (field, what was found), for ``--why``
+    evidence: Evidence  # for ``--why``
     is_link: bool = True
     names_conflict: bool = False
     is_sure: bool = False
@@ -114,6 +117,55 @@ def compare_both(
     if is_tolerant(a, b, states):
         return None, _decide(a, b, shared, tolerant, address, phone=phone, tolerant=True)
     return _decide(a, b, shared, strict, address, phone=phone, tolerant=False), None
+
+
+def why_no_link(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> tuple[str, Evidence]:
+    """Why ``compare`` records nothing for ``a`` and ``b`` (when it returns ``None``): every
+    check of its own that the pair fails, and what each field found. Walks ``compare``'s
+    steps with the same parts, so it cannot tell another story than the score does."""
+    if _shared_keys(a, b) is not None:
+        raise ValueError("a pair sharing an e-mail or a phone always has an outcome")
+    if not _may_meet(a, b):
+        return "no house number, city or postal code in common, and no phones alike", ()
+    pairs = address_pairs(a, b, states)
+    phone = _phone_evidence(a, b)
+    address = best_address(pairs, states)
+    tolerant = is_tolerant(a, b, states)
+    strict, loose = _best_names(a, b, states)
+    name = loose if tolerant else strict
+    email_w, email_note = _email_evidence(a, b)
+    found = (("name", name.note), ("address", address.note), ("phone", phone[1]))
+    evidence = tuple((f, note) for f, note in (*found, ("email", email_note or "")) if note)
+    placed = any_placed(pairs) and (address.is_same_place or address.is_near_place)
+    if not placed and not phone[2]:
+        return "none of their addresses is in the same place or a nearby one", evidence
+    office = _colleagues(a, b, name)
+    if office is not None:
+        return f"mailboxes of their own at {office} with names of two people", evidence
+    if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
+        return "their first names are two people's, and they share no house", evidence
+    total = round(name.weight + address.weight + phone[0] + email_w, 2)
+    return _short_of_link(name, address, phone, total, tolerant=tolerant), evidence
+
+
+def _short_of_link(
+    name: NameMatch, address: AddressMatch, phone: Part, total: float, *, tolerant: bool
+) -> str:
+    """What name + address evidence lacks to link (``_name_address``'s checks)."""
+    lacking = []
+    if total < LINK_THRESHOLD:
+        lacking.append(f"the evidence adds up to {total:.2f} bits, a link needs {LINK_THRESHOLD}")
+    if name.weight < MIN_NAME_BITS and not tolerant:
+        lacking.append(
+            f"the names agree for {name.weight:.2f} bits, a link needs {MIN_NAME_BITS:.2f}"
+            " (first name and surname)"
+        )
+    placed = address.is_same_house or (
+        tolerant and (address.is_same_place or address.is_near_place)
+    )
+    if not placed and phone[0] <= 0:
+        lacking.append("not the same house, and no phones alike")
+    return "; ".join(lacking)
 
 
 def _decide(

@@ -8,7 +8,7 @@ net = revenue − refunds. Amounts are in the order's currency; metrics in the b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -163,11 +163,15 @@ _EVIDENCE_ORDER = ("name", "address", "email", "phone")
 
 
 def _evidence(link: LinkDetail) -> list[tuple[str, str]]:
-    """What a link found, field by field (stored as a JSON object): the field of its rule
-    first (a shared e-mail or phone), then name, address and the rest."""
-    found: dict[str, str] = json.loads(link.evidence) if link.evidence else {}
+    """What a link found, field by field (stored as a JSON object)."""
+    return ordered_evidence(json.loads(link.evidence) if link.evidence else {}, link.rule)
+
+
+def ordered_evidence(found: Mapping[str, str], rule: str | None) -> list[tuple[str, str]]:
+    """Evidence field by field: the field of its ``rule`` first (a shared e-mail or phone),
+    then name, address and the rest; empty findings left out."""
     order = {field: n for n, field in enumerate(_EVIDENCE_ORDER)}
-    fields = sorted(found, key=lambda f: (f != link.rule, order.get(f, len(order)), f))
+    fields = sorted(found, key=lambda f: (f != rule, order.get(f, len(order)), f))
     return [(field, found[field]) for field in fields if found[field]]
 
 

@@ -173,6 +173,27 @@ def links_between(conn: Connection, pairs: Collection[tuple[BuyerRef, BuyerRef]]
     return sorted(map(_link_of, found), key=_pair)
 
 
+def explained_links(
+    conn: Connection, pairs: Collection[tuple[BuyerRef, BuyerRef]]
+) -> dict[tuple[BuyerRef, BuyerRef], Link]:
+    """The stored links of these pairs (each ``a < b``) with their evidence, by pair."""
+    t = schema.identity_links
+    wanted = {(ref_text(a), ref_text(b)): (a, b) for a, b in pairs}
+    found: dict[tuple[BuyerRef, BuyerRef], Link] = {}
+    for chunk in chunks(sorted({a for a, _ in wanted})):
+        for row in conn.execute(select(t).where(one_of(t.c.buyer_a, chunk))):
+            if pair := wanted.get((row.buyer_a, row.buyer_b)):
+                evidence = tuple(json.loads(row.evidence or "{}").items())
+                marks = (
+                    bool(row.is_link),
+                    bool(row.names_conflict),
+                    bool(row.is_sure),
+                    bool(row.has_typos),
+                )
+                found[pair] = Link(*pair, _RULES[row.rule], float(row.score), evidence, *marks)
+    return found
+
+
 # Plain driver SQL (``refs.rows_in``): a sync reads tens of thousands of links.
 _LINKS_WHERE = (
     "SELECT buyer_a, buyer_b, rule, score, is_link, names_conflict, is_sure, has_typos"

@@ -10,10 +10,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy import event as sql_event
 from structlog.testing import capture_logs
 
+from custsync.comparison import compare_customers
 from custsync.connectors.base import Cursor, Page
 from custsync.connectors.redaction import redact_event
 from custsync.curation import merge_customers, split_buyer
 from custsync.errors import ConfigError
+from custsync.pipeline.explain import Outcome
 from custsync.pipeline.fx import FxRate
 from custsync.pipeline.identity import RULES_VERSION
 from custsync.rebuild import rebuild_customers
@@ -1012,3 +1014,18 @@ def test_profiled_buyers_are_counted_only_as_far_as_asked(store: Store) -> None:
         assert held > 2
         assert profiled_buyer_count(conn, at_most=1000) == held
         assert profiled_buyer_count(conn, at_most=2) == 2
+
+
+def test_compare_names_the_operator_split_and_the_links_across(store: Store) -> None:
+    _resolved_people(store)
+    ann = _customer_of(store, "1001")
+    split = split_buyer(store, ann, "shop:1002", base_currency="USD", now=NOW)
+    found = compare_customers(store, split, ann)
+    assert found.apart == "an operator took shop:1002 out of automatic linking (customers split)"
+    assert [p.b for p in found.pairs] == sorted(p.b for p in found.pairs)  # all linked, a tie
+    first = found.pairs[0].verdict
+    assert (first.outcome, first.rule) == (Outcome.LINKED, "name_address")
+    assert dict(first.evidence)["name"] == "first names ann ~ anne, same surname lee"
+    namesake = compare_customers(store, _customer_of(store, "ann2"), ann)
+    assert namesake.apart is None
+    assert {p.verdict.outcome for p in namesake.pairs} == {Outcome.NO_LINK}
