@@ -17,6 +17,7 @@ $(PY):
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(UV) pip install --quiet --python $(PY) -c constraints.txt -e '.[dev]'
+	$(PY) tools/write_bytecode.py
 	touch $(STAMP)
 
 install: $(STAMP)

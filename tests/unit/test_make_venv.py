@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "make_venv.py"
+from tests.support.tools import load_tool
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_venv", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_venv"] = module  # dataclasses resolve the module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-mv = _load()
+mv = load_tool("make_venv")
 
 
 def _interpreter(executable: str, shared: bool | None) -> object:
