@@ -8,7 +8,6 @@ from pathlib import Path
 
 from custsync.reports.csv import write_tab_csvs
 from custsync.reports.html import HTML_NAME, write_html
-from custsync.reports.xlsx import XLSX_NAME, write_xlsx
 from custsync.store.db import Store
 
 REPORT_FORMATS = ("csv", "html", "xlsx")
@@ -31,6 +30,8 @@ def write_report_files(
         written |= write_tab_csvs(store, out_dir)
     if "html" in formats:
         written[HTML_NAME] = write_html(store, out_dir, now=now or datetime.now(UTC))
-    if "xlsx" in formats:
+    if "xlsx" in formats:  # openpyxl only then: importing it takes a quarter of a second
+        from custsync.reports.xlsx import XLSX_NAME, write_xlsx
+
         written[XLSX_NAME] = sum(write_xlsx(store, out_dir).values())
     return written
