@@ -241,6 +241,17 @@ def test_compare_says_why_two_customers_are_two_and_after_a_merge_one(
         None,
     )
     assert pair["reason"] == "no house number, city or postal code in common, and no phones alike"
+    assert main(["customers", "compare", ids["1"]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{ids['1']} (Ann Lee, 1 buyer): 2 customers compared with it, closest first"
+    assert lines[1] == f"  {ids['2']} (Tom Lee, 1 buyer): kept apart (rule phone, score 1.00)"
+    assert lines[2] == "      shop-list:1 ≠ shop-list:2"
+    assert f"  {ids['3']} (Ann Lee, 1 buyer): no link" in lines
+    assert lines[-1] == f"  custsync customers compare {ids['1']} {ids['2']}"
+    assert main(["customers", "compare", ids["1"], "--limit", "1"]) == 0
+    assert "  and 1 more customer: 1 no link" in capsys.readouterr().out
+    assert main(["customers", "compare", ids["1"], "--limit", "0"]) == 2
+    assert "--limit: expected ≥ 1, got 0" in capsys.readouterr().err
     assert main(["customers", "merge", ids["1"], ids["3"]]) == 0
     survivor = _ids(capsys.readouterr().out)[-1]
     gone = ({ids["1"], ids["3"]} - {survivor}).pop()

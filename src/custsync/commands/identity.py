@@ -13,12 +13,17 @@ from typing import Any
 from custsync import app, console
 from custsync.commands.common import add_command, settings_from
 from custsync.commands.customers_view import customers_subparsers
-from custsync.comparison import compare_customers
+from custsync.comparison import compare_customers, nearest_customers
 from custsync.connectors.files import SKIPPED_ROWS_SHOWN, parse_mapping
 from custsync.curation import ImportSummary, import_contacts, merge_customers, split_buyer
 from custsync.errors import UsageError
 from custsync.records import AccountId
-from custsync.reports.comparison import comparison_json, comparison_lines
+from custsync.reports.comparison import (
+    comparison_json,
+    comparison_lines,
+    neighbourhood_json,
+    neighbourhood_lines,
+)
 from custsync.wording import many
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -32,14 +37,22 @@ def register(sub: Any) -> None:
     p.add_argument("first", metavar="A", help="customer id")
     p.add_argument("second", metavar="B", help="customer id")
     p = add_command(
-        actions, "compare", "why two customers are two: each pair of their buyers", cmd_compare
+        actions,
+        "compare",
+        "why two customers are two, pair of buyers by pair (with one id: its nearest others)",
+        cmd_compare,
     )
     p.add_argument("first", metavar="A", help="customer id")
-    p.add_argument("second", metavar="B", help="customer id")
     p.add_argument(
-        "--pairs", type=int, default=10, help="show at most this many pairs in full (default 10)"
+        "second", metavar="B", nargs="?", help="customer id (left out: the customers nearest A)"
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output (every pair)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=10,
+        help="show at most this many pairs, or customers, in full (default 10)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output (all of them)")
     p = add_command(
         actions,
         "split",
@@ -78,14 +91,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    if args.pairs < 1:
-        raise UsageError(f"--pairs: expected ≥ 1, got {args.pairs}")
+    if args.limit < 1:
+        raise UsageError(f"--limit: expected ≥ 1, got {args.limit}")
     store = app.open_upgraded_store(settings_from(args))
-    found = compare_customers(store, args.first, args.second)
+    if args.second is None:
+        near = nearest_customers(store, args.first)
+        plain, lines = neighbourhood_json(near), neighbourhood_lines(near, shown=args.limit)
+    else:
+        found = compare_customers(store, args.first, args.second)
+        plain, lines = comparison_json(found), comparison_lines(found, shown=args.limit)
     if args.json:
-        console.out.print_json(json.dumps(comparison_json(found), ensure_ascii=False))
+        console.out.print_json(json.dumps(plain, ensure_ascii=False))
         return 0
-    for line in comparison_lines(found, shown=args.pairs):
+    for line in lines:
         console.out.print(line, markup=False)
     return 0
 

@@ -63,8 +63,8 @@ def explain_pair(
         return Verdict(Outcome.NOT_COMPARED, _unblocked(shared, counts))
     scored = compare(a, b, states)
     if scored is None:
-        reason, evidence = why_no_link(a, b, states)
-        return Verdict(Outcome.NO_LINK, reason, evidence=evidence)
+        short = why_no_link(a, b, states)
+        return Verdict(Outcome.NO_LINK, short.reason, score=short.score, evidence=short.evidence)
     outcome = Outcome.LINKED if scored.is_link else Outcome.KEPT_APART
     reason = "" if scored.is_link else _apart_reason(scored.rule, scored.evidence)
     return Verdict(outcome, reason, scored.rule, scored.score, scored.evidence)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from custsync.pipeline.names import NameMatch, alike, compare_names, similar
 from custsync.pipeline.normalize import organisation_domain
@@ -58,6 +59,14 @@ _RANKS = {Rule.OVERRIDE: 0, Rule.EMAIL: 1, Rule.PHONE: 2, Rule.NAME_ADDRESS: 3}
 
 
 Evidence = tuple[tuple[str, str], ...]  # (field, what was found)
+
+
+class NoLink(NamedTuple):
+    """Why a compared pair has no outcome (``why_no_link``)."""
+
+    reason: str
+    evidence: Evidence
+    score: float | None = None  # what the evidence adds up to (``None``: nothing to weigh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +128,34 @@ def compare_both(
     return _decide(a, b, shared, strict, address, phone=phone, tolerant=False), None
 
 
-def why_no_link(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> tuple[str, Evidence]:
-    """Why ``compare`` records nothing for ``a`` and ``b`` (when it returns ``None``): every
-    check of its own that the pair fails, and what each field found. Walks ``compare``'s
-    steps with the same parts, so it cannot tell another story than the score does."""
+def why_no_link(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> NoLink:
+    """Why ``compare`` records nothing for ``a`` and ``b`` (when it returns ``None``): the
+    check that stops it (every one, for name + address evidence), what each field found, and
+    what the evidence adds up to once the pair has a place or a phone to compare. Walks
+    ``compare``'s steps with the same parts, so it cannot tell another story than the score."""
     if _shared_keys(a, b) is not None:
         raise ValueError("a pair sharing an e-mail or a phone always has an outcome")
     if not _may_meet(a, b):
-        return "no house number, city or postal code in common, and no phones alike", ()
+        return NoLink("no house number, city or postal code in common, and no phones alike", ())
     pairs = address_pairs(a, b, states)
     phone = _phone_evidence(a, b)
     address = best_address(pairs, states)
     tolerant = is_tolerant(a, b, states)
-    strict, loose = _best_names(a, b, states)
-    name = loose if tolerant else strict
+    name = _best_names(a, b, states)[1 if tolerant else 0]
     email_w, email_note = _email_evidence(a, b)
     found = (("name", name.note), ("address", address.note), ("phone", phone[1]))
     evidence = tuple((f, note) for f, note in (*found, ("email", email_note or "")) if note)
-    placed = any_placed(pairs) and (address.is_same_place or address.is_near_place)
-    if not placed and not phone[2]:
-        return "none of their addresses is in the same place or a nearby one", evidence
-    office = _colleagues(a, b, name)
-    if office is not None:
-        return f"mailboxes of their own at {office} with names of two people", evidence
-    if name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
-        return "their first names are two people's, and they share no house", evidence
     total = round(name.weight + address.weight + phone[0] + email_w, 2)
-    return _short_of_link(name, address, phone, total, tolerant=tolerant), evidence
+    office = _colleagues(a, b, name)
+    if not ((any_placed(pairs) and (address.is_same_place or address.is_near_place)) or phone[2]):
+        reason = "none of their addresses is in the same place or a nearby one"
+    elif office is not None:
+        reason = f"mailboxes of their own at {office} with names of two people"
+    elif name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
+        reason = "their first names are two people's, and they share no house"
+    else:
+        reason = _short_of_link(name, address, phone, total, tolerant=tolerant)
+    return NoLink(reason, evidence, total)
 
 
 def _short_of_link(

@@ -1,11 +1,13 @@
-"""What ``customers compare`` prints: text lines, or a JSON-ready dict."""
+"""What ``customers compare`` prints (two customers, or one and its neighbours): text lines,
+or a JSON-ready dict."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
-from custsync.comparison import BuyerPair, Comparison, Side
-from custsync.pipeline.explain import Outcome
+from custsync.comparison import BuyerPair, Comparison, Neighbourhood, Side
+from custsync.pipeline.explain import Outcome, Verdict
 from custsync.reports.detail import ordered_evidence
 from custsync.wording import many
 
@@ -15,6 +17,7 @@ _MARKS = {
     Outcome.NO_LINK: "·",
     Outcome.NOT_COMPARED: " ",
 }
+_MERGE = "If they are one person, this makes them one customer for good:"
 
 
 def comparison_lines(comparison: Comparison, *, shown: int) -> list[str]:
@@ -28,16 +31,30 @@ def comparison_lines(comparison: Comparison, *, shown: int) -> list[str]:
     pairs = comparison.pairs
     lines += ["", f"Pairs of their buyers, closest first ({len(pairs)})"]
     for pair in pairs[:shown]:
-        lines += _pair_lines(pair)
-    if rest := Counter(p.verdict.outcome for p in pairs[shown:]):
-        counted = ", ".join(f"{n} {outcome}" for outcome, n in sorted(rest.items()))
-        lines.append(f"  and {many(sum(rest.values()), 'more pair')}: {counted}")
-    lines += [
-        "",
-        "If they are one person, this makes them one customer for good:",
-        f"  custsync customers merge {one.customer_id} {two.customer_id}",
-    ]
-    return lines
+        lines.append(f"  {_pair(pair)}  {pair.verdict.outcome}{_score(pair.verdict)}")
+        lines += _findings(pair.verdict)
+    lines += _rest([p.verdict for p in pairs[shown:]], "pair")
+    merge = f"custsync customers merge {one.customer_id} {two.customer_id}"
+    return [*lines, "", _MERGE, f"  {merge}"]
+
+
+def neighbourhood_lines(found: Neighbourhood, *, shown: int) -> list[str]:
+    """The text for one customer: the ``shown`` closest others in full, the rest counted."""
+    me, near = found.customer, found.neighbours
+    if not near:
+        return [
+            f"{_label(me)}: no other customer's buyers were compared with its buyers (they",
+            "share nothing that blocking looks at, or only values too common to compare on)",
+        ]
+    lines = [f"{_label(me)}: {many(len(near), 'customer')} compared with it, closest first"]
+    for neighbour in near[:shown]:
+        verdict = neighbour.closest.verdict
+        lines.append(f"  {_label(neighbour.side)}: {verdict.outcome}{_score(verdict)}")
+        lines.append(f"      {_pair(neighbour.closest)}")
+        lines += _findings(verdict)
+    lines += _rest([n.closest.verdict for n in near[shown:]], "customer")
+    every = f"custsync customers compare {me.customer_id} {near[0].side.customer_id}"
+    return [*lines, "", "Every pair of their buyers, for two customers:", f"  {every}"]
 
 
 def _label(side: Side) -> str:
@@ -46,13 +63,30 @@ def _label(side: Side) -> str:
     return f"{side.asked} ({name}, {many(len(side.buyers), 'buyer')}{moved})"
 
 
-def _pair_lines(pair: BuyerPair) -> list[str]:
-    v = pair.verdict
-    head = f"  {_ref(pair.a)} {_MARKS[v.outcome]} {_ref(pair.b)}  {v.outcome}"
-    if v.rule is not None and v.score is not None:
-        head += f" (rule {v.rule}, score {v.score:.2f})"
-    found = ([("why", v.reason)] if v.reason else []) + ordered_evidence(dict(v.evidence), v.rule)
-    return [head, *(f"      {field}: {text}" for field, text in found)]
+def _pair(pair: BuyerPair) -> str:
+    return f"{_ref(pair.a)} {_MARKS[pair.verdict.outcome]} {_ref(pair.b)}"
+
+
+def _score(verdict: Verdict) -> str:
+    if verdict.score is None:
+        return ""
+    rule = f"rule {verdict.rule}, " if verdict.rule else ""
+    return f" ({rule}score {verdict.score:.2f})"
+
+
+def _findings(verdict: Verdict) -> list[str]:
+    found = [("why", verdict.reason)] if verdict.reason else []
+    found += ordered_evidence(dict(verdict.evidence), verdict.rule)
+    return [f"      {field}: {text}" for field, text in found]
+
+
+def _rest(verdicts: Sequence[Verdict], thing: str) -> list[str]:
+    """``  and 3 more pairs: 1 no link, 2 never compared`` (nothing when none is left)."""
+    if not verdicts:
+        return []
+    counted = Counter(v.outcome for v in verdicts)
+    by_outcome = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counted.items()))
+    return [f"  and {many(len(verdicts), 'more ' + thing)}: {by_outcome}"]
 
 
 def comparison_json(comparison: Comparison) -> dict[str, object]:
@@ -61,18 +95,34 @@ def comparison_json(comparison: Comparison) -> dict[str, object]:
         "second": _side_json(comparison.second),
         "one_customer": comparison.is_one,
         "kept_apart_by_clustering": comparison.apart,
-        "pairs": [
+        "pairs": [_pair_json(p) for p in comparison.pairs],
+    }
+
+
+def neighbourhood_json(found: Neighbourhood) -> dict[str, object]:
+    return {
+        "customer": _side_json(found.customer),
+        "neighbours": [
             {
-                "a": _ref(p.a),
-                "b": _ref(p.b),
-                "outcome": str(p.verdict.outcome),
-                "reason": p.verdict.reason or None,
-                "rule": None if p.verdict.rule is None else str(p.verdict.rule),
-                "score": p.verdict.score,
-                "evidence": dict(p.verdict.evidence),
+                "customer": _side_json(n.side),
+                "compared_pairs": n.compared,
+                "closest": _pair_json(n.closest),
             }
-            for p in comparison.pairs
+            for n in found.neighbours
         ],
+    }
+
+
+def _pair_json(pair: BuyerPair) -> dict[str, object]:
+    v = pair.verdict
+    return {
+        "a": _ref(pair.a),
+        "b": _ref(pair.b),
+        "outcome": str(v.outcome),
+        "reason": v.reason or None,
+        "rule": None if v.rule is None else str(v.rule),
+        "score": v.score,
+        "evidence": dict(v.evidence),
     }
 
 

@@ -7,7 +7,7 @@ import pytest
 from custsync.pipeline.clusters import Overrides, apart_reason, cluster
 from custsync.pipeline.explain import Outcome, explain_pair, link_verdict
 from custsync.pipeline.identity import Link
-from custsync.pipeline.profiles import BuyerProfile
+from custsync.pipeline.profiles import BuyerProfile, stat_keys
 from custsync.pipeline.scoring import Rule, why_no_link
 from custsync.pipeline.states import key_state
 from custsync.records import AccountId, BuyerKey
@@ -58,9 +58,27 @@ def test_namesakes_in_two_towns_are_compared_and_told_apart_by_place() -> None:
 def test_a_name_on_the_same_street_without_the_same_house_falls_short_of_a_link() -> None:
     a = profile("shop", "1", name="Ann Lee", **HOME)
     b = profile("shop", "2", name="Ann Lee", **HOME | {"address_line1": "90 Oak Avenue"})
-    outcome, reason = _verdict(a, b)
-    assert outcome is Outcome.NO_LINK
-    assert "not the same house, and no phones alike" in reason
+    states = states_of([a, b])
+    found = explain_pair(a, b, states, {})
+    assert found.outcome is Outcome.NO_LINK
+    assert found.score is not None
+    assert found.score > 12  # names and street agree well: the house is what is missing
+    assert found.reason == "not the same house, and no phones alike"
+
+
+def test_a_common_name_in_two_flats_of_one_house_is_told_what_it_lacks() -> None:
+    """John Smith in flats 5 and 7 of one house, among 30,000 buyers where each of his
+    values is held by 8,000: the score and each check it fails."""
+    a = profile("shop", "1", name="John Smith", **HOME | {"address_line2": "Apt 5"})
+    b = profile("shop", "2", name="John Smith", **HOME | {"address_line2": "Apt 7"})
+    states = states_of([a, b], total=30_000)
+    states |= {key: key_state(8_000) for key in stat_keys(a) | stat_keys(b)}
+    found = explain_pair(a, b, states, {})
+    assert (found.outcome, found.score) == (Outcome.NO_LINK, 7.5)
+    assert found.reason == (
+        "the evidence adds up to 7.50 bits, a link needs 12.0; "
+        "the names agree for 4.00 bits, a link needs 6.00 (first name and surname)"
+    )
 
 
 def test_two_first_names_on_one_street_are_two_people() -> None:

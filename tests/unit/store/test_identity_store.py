@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy import event as sql_event
 from structlog.testing import capture_logs
 
-from custsync.comparison import compare_customers
+from custsync.comparison import compare_customers, nearest_customers
 from custsync.connectors.base import Cursor, Page
 from custsync.connectors.redaction import redact_event
 from custsync.curation import merge_customers, split_buyer
@@ -1029,3 +1029,21 @@ def test_compare_names_the_operator_split_and_the_links_across(store: Store) -> 
     namesake = compare_customers(store, _customer_of(store, "ann2"), ann)
     assert namesake.apart is None
     assert {p.verdict.outcome for p in namesake.pairs} == {Outcome.NO_LINK}
+
+
+def test_the_customers_nearest_one_are_those_its_buyers_were_compared_with(store: Store) -> None:
+    _resolved_people(store)
+    ann = _customer_of(store, "1001")
+    found = nearest_customers(store, ann)
+    assert found.customer.customer_id == ann
+    near = [(n.side.customer_id, n.closest.verdict.outcome) for n in found.neighbours]
+    assert near == [
+        (_customer_of(store, "bo_lee"), Outcome.KEPT_APART),
+        (_customer_of(store, "ann2"), Outcome.NO_LINK),
+    ]
+    household = found.neighbours[0]
+    why = household.closest.verdict.reason
+    assert why == "two people behind one phone: their first names differ"
+    assert household.compared == 4  # Bo lives in the house of Ann's four buyers
+    (back,) = nearest_customers(store, _customer_of(store, "bo_lee")).neighbours
+    assert back.side.customer_id == ann
