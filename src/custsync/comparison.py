@@ -102,9 +102,11 @@ def nearest_customers(store: Store, asked: str) -> Neighbourhood:
         stored = explained_links(conn, [_ordered(a, b) for a, b in pairs])
         judge = _Judge(profiles, stored, states, {})
         found = [judge.pair(a, b) for a, b in pairs]
+        customer_of = customer_ids_of(conn, sorted(others))
         by_customer: dict[str, list[BuyerPair]] = {}
-        for cid, pair in zip(_customers(conn, [b for _, b in pairs]), found, strict=True):
-            by_customer.setdefault(cid, []).append(pair)
+        for pair in found:
+            if cid := customer_of.get(pair.b):  # none: a buyer not refreshed yet
+                by_customer.setdefault(cid, []).append(pair)
         neighbours = [
             Neighbour(_side(conn, cid), min(near, key=_closeness), len(near))
             for cid, near in by_customer.items()
@@ -126,11 +128,6 @@ def _candidate_pairs(
     members = key_members(conn, usable)
     found = {(a, b) for a, held in keys.items() for k in held for b in members.get(k, ())}
     return sorted(pair for pair in found if pair[1] not in own)
-
-
-def _customers(conn: Connection, refs: list[BuyerRef]) -> list[str]:
-    found = customer_ids_of(conn, sorted(set(refs)))
-    return [found[ref] for ref in refs]
 
 
 def _closeness(pair: BuyerPair) -> tuple[int, bool, float, BuyerRef, BuyerRef]:

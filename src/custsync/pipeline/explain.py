@@ -78,16 +78,19 @@ def link_verdict(link: Link) -> Verdict:
     return Verdict(Outcome.KEPT_APART, reason, link.rule, link.score, link.evidence)
 
 
+_BEHIND = {
+    Rule.EMAIL: "behind one e-mail",
+    Rule.PHONE: "behind one phone",
+    Rule.NAME_ADDRESS: "in one house",
+}
+
+
 def _apart_reason(rule: Rule, evidence: Evidence) -> str:
     office = dict(evidence).get("email", "")
     if office.startswith("mailboxes of their own"):
         return f"colleagues: {office}, with names of two people"
     behind = _BEHIND.get(rule, "behind one e-mail, phone or house")
     return f"two people {behind}: their first names differ"
-
-
-_BEHIND = {Rule.EMAIL: "behind one e-mail", Rule.PHONE: "behind one phone"}
-_BEHIND[Rule.NAME_ADDRESS] = "in one house"
 
 
 def _unblocked(shared: Collection[str], counts: Mapping[str, int]) -> str:

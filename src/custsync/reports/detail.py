@@ -156,6 +156,8 @@ def detail_lines(detail: CustomerDetail, *, why: bool = False) -> list[str]:
             )
             lines += [f"      {field}: {found}" for field, found in _evidence(link)]
         lines += [] if detail.links else ["  none: this customer is a single buyer"]
+        nearest = f"custsync customers compare {detail.row.customer_id}"
+        lines += ["", f"Other records of this person? The customers nearest it: {nearest}"]
     return lines
 
 

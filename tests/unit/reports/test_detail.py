@@ -109,3 +109,7 @@ def test_why_prints_each_links_evidence_and_alternates_once(store: Store) -> Non
         "      name: same surname",
         "      address: same house number",
     ]
+    assert lines[-1] == (
+        "Other records of this person? The customers nearest it: "
+        f"custsync customers compare {detail.row.customer_id}"
+    )
