@@ -199,7 +199,9 @@ def apart_reason(
 ) -> str | None:
     """Why ``cluster`` keeps two customers (their buyers) apart although a link crosses
     between them; ``None`` when none does. ``links``: every link of their buyers and of
-    those buyers' partners (a buyer's ambiguity involves the partners' conflicts)."""
+    those buyers' partners (a buyer's ambiguity involves the partners' conflicts). Looks at
+    the links as ``cluster`` does: none of an operator's split buyer, no conflict of a buyer
+    in an operator's merge."""
     mine, theirs = set(first), set(second)
     cross = [x for x in links if {x.a, x.b} & mine and {x.a, x.b} & theirs]
     linked = [x for x in cross if x.is_link]
@@ -209,19 +211,15 @@ def apart_reason(
     if not counted:
         split = sorted({_text(r) for x in linked for r in (x.a, x.b) if r in overrides.isolated})
         return f"an operator took {', '.join(split)} out of automatic linking (customers split)"
-    vouched = {ref for group in overrides.merge_groups for ref in group}
+    conflicts = _conflicts(links, overrides)
     for x in cross:
-        if not x.is_link and not {x.a, x.b} & vouched:
+        if x.b in conflicts.get(x.a, ()):
             return (
                 f"{_text(x.a)} and {_text(x.b)} are two people kept apart, and a customer"
                 " never joins one holding a buyer kept apart from one of its own"
             )
-    conflicts: dict[BuyerRef, set[BuyerRef]] = {}
-    for x in links:
-        if not x.is_link:
-            conflicts.setdefault(x.a, set()).add(x.b)
-            conflicts.setdefault(x.b, set()).add(x.a)
-    ambiguous = _ambiguous([x for x in links if x.is_link], conflicts)
+    usable = [x for x in links if x.is_link and not {x.a, x.b} & overrides.isolated]
+    ambiguous = _ambiguous(usable, conflicts)
     clear = [x for x in counted if (x.a, x.b) not in ambiguous]
     if not clear:
         return (
@@ -235,6 +233,17 @@ def apart_reason(
             f" only when {MIN_WEAK_CROSSINGS} cross"
         )
     return "nothing in the links keeps them apart: the next refresh of their buyers joins them"
+
+
+def _conflicts(links: Iterable[Link], overrides: Overrides) -> dict[BuyerRef, set[BuyerRef]]:
+    """The pairs kept apart that ``cluster`` holds to, each way."""
+    vouched = {ref for group in overrides.merge_groups for ref in group}
+    conflicts: dict[BuyerRef, set[BuyerRef]] = {}
+    for x in links:
+        if not x.is_link and not {x.a, x.b} & (overrides.isolated | vouched):
+            conflicts.setdefault(x.a, set()).add(x.b)
+            conflicts.setdefault(x.b, set()).add(x.a)
+    return conflicts
 
 
 def _text(ref: BuyerRef) -> str:
