@@ -33,6 +33,24 @@ def _ids(out: str) -> list[str]:
     return re.findall(r"C[0-9A-F]{12}", out)
 
 
+def _imported(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> dict[str, str]:
+    """``text`` imported as the list of account ``shop-list``: each row's customer id."""
+    (tmp_path / "list.csv").write_text(text, encoding="utf-8")
+    assert main(["import", "list.csv", "--account", "shop-list"]) == 0
+    capsys.readouterr()
+    return _customer_by_key(tmp_path)
+
+
+def _customer_by_key(tmp_path: Path) -> dict[str, str]:
+    from custsync.store.db import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
+    with store.engine.connect() as conn:
+        found = conn.exec_driver_sql("select buyer_key, customer_id from buyers").all()
+    store.dispose()
+    return dict(found)
+
+
 def test_import_prints_counts_and_reasons(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,20 +96,16 @@ def test_import_refuses_an_unknown_field_in_one_line(
 def test_merge_then_split_from_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
-    main(["import", "list.csv", "--account", "shop-list"])
-    capsys.readouterr()
+    rows = _imported(tmp_path, capsys, LIST)
     assert main(["customers", "split", "XXX", "--buyer", "shop-list:1"]) != 0
     assert "no customer 'XXX'" in capsys.readouterr().err
     from custsync.store.db import open_store
     from custsync.store.identity import identity_links_for
 
-    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
-    with store.engine.connect() as conn:
-        found = conn.exec_driver_sql("select buyer_key, customer_id from buyers").all()
-    rows: dict[str, str] = dict(found)
     assert rows["1"] == rows["2"] != rows["3"]
+    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
     assert {x.rule for x in identity_links_for(store, rows["1"])} == {"phone"}
+    store.dispose()
     assert main(["customers", "merge", rows["1"], rows["3"]]) == 0
     merged = _ids(capsys.readouterr().out)[-1]
     assert main(["customers", "split", merged, "--buyer", "shop-list:3"]) == 0
@@ -208,23 +222,10 @@ id,name,phone,address,city,zip,country
 """
 
 
-def _customer_by_key(tmp_path: Path) -> dict[str, str]:
-    from custsync.store.db import open_store
-
-    store = open_store(f"sqlite:///{tmp_path / 'custsync.db'}")
-    with store.engine.connect() as conn:
-        found = conn.exec_driver_sql("select buyer_key, customer_id from buyers").all()
-    store.dispose()
-    return dict(found)
-
-
 def test_compare_says_why_two_customers_are_two_and_after_a_merge_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "list.csv").write_text(HOUSEHOLD, encoding="utf-8")
-    main(["import", "list.csv", "--account", "shop-list"])
-    capsys.readouterr()
-    ids = _customer_by_key(tmp_path)
+    ids = _imported(tmp_path, capsys, HOUSEHOLD)
     assert len(set(ids.values())) == 3
     assert main(["customers", "compare", ids["1"], ids["2"]]) == 0
     out = capsys.readouterr().out
