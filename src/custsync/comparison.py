@@ -23,7 +23,13 @@ from custsync.store import schema
 from custsync.store.annotations import resolve_customer
 from custsync.store.customers import buyers_of, customer_ids_of
 from custsync.store.db import Store
-from custsync.store.identity import explained_links, links_touching, load_overrides, load_params
+from custsync.store.identity import (
+    explained_links,
+    links_touching,
+    load_overrides,
+    load_params,
+    ref_text,
+)
 from custsync.store.identity_keys import StoredStates, key_counts, key_members, load_profiles
 
 
@@ -166,7 +172,7 @@ class _Judge:
     def _verdict(self, a: BuyerRef, b: BuyerRef) -> Verdict:
         if link := self.stored.get(_ordered(a, b)):
             return link_verdict(link)
-        bare = " and ".join(f"{ref[0]}:{ref[1]}" for ref in (a, b) if ref not in self.profiles)
+        bare = " and ".join(ref_text(ref) for ref in (a, b) if ref not in self.profiles)
         if bare:
             reason = f"nothing to match on for {bare} (no name or contact)"
             return Verdict(Outcome.NOT_COMPARED, reason)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from custsync.comparison import BuyerPair, Comparison, Neighbourhood, Side
 from custsync.pipeline.explain import Outcome, Verdict
 from custsync.reports.detail import ordered_evidence
+from custsync.store.identity import ref_text
 from custsync.wording import many
 
 _MARKS = {
@@ -64,7 +65,7 @@ def _label(side: Side) -> str:
 
 
 def _pair(pair: BuyerPair) -> str:
-    return f"{_ref(pair.a)} {_MARKS[pair.verdict.outcome]} {_ref(pair.b)}"
+    return f"{ref_text(pair.a)} {_MARKS[pair.verdict.outcome]} {ref_text(pair.b)}"
 
 
 def _score(verdict: Verdict) -> str:
@@ -116,8 +117,8 @@ def neighbourhood_json(found: Neighbourhood) -> dict[str, object]:
 def _pair_json(pair: BuyerPair) -> dict[str, object]:
     v = pair.verdict
     return {
-        "a": _ref(pair.a),
-        "b": _ref(pair.b),
+        "a": ref_text(pair.a),
+        "b": ref_text(pair.b),
         "outcome": str(v.outcome),
         "reason": v.reason or None,
         "rule": None if v.rule is None else str(v.rule),
@@ -131,9 +132,5 @@ def _side_json(side: Side) -> dict[str, object]:
         "asked": side.asked,
         "customer_id": side.customer_id,
         "name": side.name,
-        "buyers": [_ref(ref) for ref in side.buyers],
+        "buyers": [ref_text(ref) for ref in side.buyers],
     }
-
-
-def _ref(ref: tuple[str, str]) -> str:
-    return f"{ref[0]}:{ref[1]}"
