@@ -12,24 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from custsync.pipeline.identity import Link, is_usable_block, most_holders
-from custsync.pipeline.profiles import BuyerProfile, blocking_keys
-from custsync.pipeline.scoring import Evidence, Rule, compare, why_no_link
+from custsync.pipeline.profiles import KEY_KINDS, BuyerProfile, blocking_keys
+from custsync.pipeline.scoring import OWN_MAILBOXES, Evidence, Rule, compare, why_no_link
 from custsync.pipeline.states import KeyStates
-
-# what two buyers holding one blocking key share, by the key's kind (``profiles``)
-KEY_KINDS = {
-    "p": "a phone",
-    "e": "an e-mail",
-    "r": "a relay alias",
-    "a": "a house",
-    "s": "a street in a postal code",
-    "y": "a street in a postal code",
-    "h": "a house number and street",
-    "k": "a street in a city",
-    "n": "a full name",
-    "t": "a name in a postal code or city",
-    "m": "a name on a street",
-}
 
 
 class Outcome(StrEnum):
@@ -87,7 +72,7 @@ _BEHIND = {
 
 def _apart_reason(rule: Rule, evidence: Evidence) -> str:
     office = dict(evidence).get("email", "")
-    if office.startswith("mailboxes of their own"):
+    if office.startswith(OWN_MAILBOXES):
         return f"colleagues: {office}, with names of two people"
     behind = _BEHIND.get(rule, "behind one e-mail, phone or house")
     return f"two people {behind}: their first names differ"

@@ -147,6 +147,23 @@ def street_words(street: str) -> list[str]:
     ]
 
 
+# What two buyers holding one blocking key share, by the key's kind (its first letter, as
+# ``blocking_keys`` writes it): how ``customers compare`` names a shared value.
+KEY_KINDS = {
+    "p": "a phone",
+    "e": "an e-mail",
+    "r": "a relay alias",
+    "a": "a house",
+    "s": "a street in a postal code",
+    "y": "a street in a postal code",
+    "h": "a house number and street",
+    "k": "a street in a city",
+    "n": "a full name",
+    "t": "a name in a postal code or city",
+    "m": "a name on a street",
+}
+
+
 @lru_cache(maxsize=KEYS_CACHED)
 def blocking_keys(profile: BuyerProfile) -> frozenset[str]:
     """Keys under which candidate pairs are found: a pair is scored when it shares one.

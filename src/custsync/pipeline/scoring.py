@@ -42,6 +42,7 @@ STRONG_SCORE = 17.0  # a name + address link this good stands on its own
 SHARED_KEY_WEIGHT = 20.0
 TWO_ORGANISATIONS = -5.0  # e-mails at two organisations (a different phone weighs -4)
 MIN_NAME_BITS = 6.0  # where names are trusted, name + address needs both name parts to agree
+OWN_MAILBOXES = "mailboxes of their own at"  # the e-mail evidence of colleagues kept apart
 
 
 class Rule(StrEnum):
@@ -150,7 +151,7 @@ def why_no_link(a: BuyerProfile, b: BuyerProfile, states: KeyStates) -> NoLink:
     if not ((any_placed(pairs) and (address.is_same_place or address.is_near_place)) or phone[2]):
         reason = "none of their addresses is in the same place or a nearby one"
     elif office is not None:
-        reason = f"mailboxes of their own at {office} with names of two people"
+        reason = f"{OWN_MAILBOXES} {office} with names of two people"
     elif name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant):
         reason = "their first names are two people's, and they share no house"
     else:
@@ -192,7 +193,7 @@ def _decide(
     apart = office is not None or (
         name.is_conflict and not _forgiven(a, b, name, tolerant=tolerant)
     )
-    why = (("email", f"mailboxes of their own at {office}"),) if office else ()
+    why = (("email", f"{OWN_MAILBOXES} {office}"),) if office else ()
     if shared is not None:
         rule, note = shared
         evidence = (note, ("name", name.note), ("address", address.note), *why)

@@ -192,3 +192,12 @@ def test_a_pair_kept_apart_counts_as_clustering_counts_it() -> None:
         "nothing in the links keeps them apart: the next refresh of their buyers joins them"
     )
     assert apart_reason(first, second, links, Overrides()) is not None
+
+
+def test_colleagues_behind_an_office_phone_are_named_as_colleagues() -> None:
+    anna = profile("list", "7", name="Anna Berg", email="anna@acme.com", phone="+1 206 555 0100")
+    erik = profile("list", "8", name="Erik Berg", email="erik@acme.com", phone="+1 206 555 0100")
+    assert _verdict(anna, erik) == (
+        Outcome.KEPT_APART,
+        "colleagues: mailboxes of their own at acme.com, with names of two people",
+    )
