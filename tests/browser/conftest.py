@@ -14,7 +14,7 @@ from custsync.reports.files import write_report_files
 from custsync.store.annotations import watch
 from custsync.store.db import open_store, upgrade
 from tests.browser.chromium import launch, open_report, require_chromium
-from tests.support.reports import NOW, customer_id_named, seed
+from tests.support.reports import NOW, customer_id_named, seed, seed_linked
 
 FILLER = 60
 
@@ -43,6 +43,19 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def linked_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report of customers made of several buyers: linked, kept apart, merged by hand."""
+    structlog.reset_defaults()
+    out = tmp_path_factory.mktemp("linked")
+    store = open_store(f"sqlite:///{out / 'custsync.db'}")
+    upgrade(store)
+    seed_linked(store)
+    write_report_files(store, out, ("html",), now=NOW)
+    store.dispose()
+    return out
+
+
 def csv_ids(report_dir: Path, tab: str) -> list[str]:
     with (report_dir / f"{tab}.csv").open(encoding="utf-8", newline="") as handle:
         return [row["customer_id"] for row in csv.DictReader(handle)]
@@ -51,6 +64,16 @@ def csv_ids(report_dir: Path, tab: str) -> list[str]:
 @pytest.fixture
 def page(browser: Browser, report_dir: Path) -> Iterator[Page]:
     """The report in a fresh context; fails the test on a script error or a network request."""
+    yield from _opened(browser, report_dir)
+
+
+@pytest.fixture
+def linked_page(browser: Browser, linked_report_dir: Path) -> Iterator[Page]:
+    """``page`` for the report of ``linked_report_dir``."""
+    yield from _opened(browser, linked_report_dir)
+
+
+def _opened(browser: Browser, report_dir: Path) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     tab = context.new_page()
     problems: list[str] = []

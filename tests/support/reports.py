@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from custsync.connectors.base import Cursor, Page
+from custsync.curation import merge_customers
 from custsync.rebuild import rebuild_customers
 from custsync.records import (
     AccountId,
@@ -126,6 +127,32 @@ def seed(store: Store, *, filler: int = 0) -> None:
             now=NOW,
         )
     rebuild_customers(store, None, base_currency="USD", now=NOW)
+
+
+def seed_linked(store: Store) -> None:
+    """Ann Lee on two accounts (one phone, one house: linked), Bo Lee sharing her phone (a
+    pair kept apart), and Cy and Di, two strangers an operator merged."""
+    home = {"address_line1": "12 Oak Avenue", "city": "Seattle", "state": "WA"}
+    people = {
+        "na": [("N-1", "ann@x", "Ann Lee", "206 555 0142"), ("N-2", "cy@x", "Cy Fox", None)],
+        "eu": [
+            ("E-1", "1001", "Lee, Ann", "+1 206-555-0142"),
+            ("E-2", "bo", "Bo Lee", "2065550142"),
+            ("E-3", "dm-77", "Di Moss", None),
+        ],
+    }
+    for account, found in people.items():
+        register_account(store, AccountId(account), "amazon", None, now=NOW)
+        records: list[Record] = []
+        for order_id, key, name, phone in found:
+            placed = order(order_id, account=account, buyer=key, purchased=T0)
+            at_home = home if phone else {}
+            records.append(_with_buyer(placed, name=name, phone=phone, **at_home))
+        page = Page(records, [], Cursor())
+        write_page(store, AccountId(account), StreamName.ORDERS, page, run_id="seed", now=NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    cy, di = customer_id_named(store, "Cy Fox"), customer_id_named(store, "Di Moss")
+    merge_customers(store, cy, di, base_currency="USD", now=NOW)
 
 
 def customer_id_named(store: Store, name: str) -> str:

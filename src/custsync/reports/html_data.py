@@ -3,10 +3,14 @@
 Customer array, by position: the contract columns in ``CUSTOMER_COLUMNS`` order (money as
 integer cents, times as epoch seconds or ``null``, missing text as ``""``; city, state, country,
 currency and seller accounts as indexes into ``meta.dict``), then ``company``, ``watch`` (``0``
-or ``[added_epoch, reason]``) and ``orders``: ``[order_id, account (dict), purchased_epoch,
+or ``[added_epoch, reason]``), ``orders``: ``[order_id, account (dict), purchased_epoch,
 status (dict), currency (dict), total_cents, discount_cents, units, returned_units,
 returned_epoch|null, rating|null, feedback_epoch|null, "CODE;CODE"]``, oldest first, trailing
-empty fields (``null``, ``""``, ``0``) after ``units`` left out.
+empty fields (``null``, ``""``, ``0``) after ``units`` left out, ``buyers``: ``[account (dict),
+buyer_key]`` with a third element ``1`` for a weak key, and ``links`` (left out when empty):
+``[a, b, rule (dict), score, kind, evidence...]`` with ``a`` and ``b`` indexes into
+``buyers``, ``kind`` ``0`` for a pair kept apart, ``1`` for a link and ``2`` for a sure link,
+and each evidence field as ``[field (dict), part (dict)...]`` (the parts of its finding).
 
 Embedded text is raw (the page shows it through ``textContent``; its CSV export escapes
 formulas like ``cells.text_cell``); ``<`` is written as ``\\u003c`` so no value can close the
@@ -20,7 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from custsync.store.queries import CUSTOMER_COLUMNS, FeedCustomer, FeedOrder, Tab
+from custsync.reports.detail import ordered_evidence
+from custsync.store.queries import (
+    CUSTOMER_COLUMNS,
+    FeedBuyer,
+    FeedCustomer,
+    FeedLink,
+    FeedOrder,
+    Tab,
+)
 
 DICT_COLUMNS = frozenset({"city", "state", "country", "currency", "seller_accounts"})
 MONEY_COLUMNS = frozenset({"amount_spent", "discount_received"})
@@ -151,6 +163,10 @@ class FeedEncoder:
         if customer.watched_at is not None:
             watch = [epoch(customer.watched_at), customer.watch_reason or ""]
         values += [customer.company or "", watch, [self._order(o) for o in customer.orders]]
+        values.append([self._buyer(b) for b in customer.buyers])
+        if customer.links:
+            at = {b.ref_text: n for n, b in enumerate(customer.buyers)}
+            values.append([self._link(link, at) for link in customer.links])
         self.stats.add(row.orders, cents(row.amount_spent), row.currency)
         return to_json(values)
 
@@ -202,6 +218,23 @@ class FeedEncoder:
         while len(values) > ORDER_REQUIRED and values[-1] in (None, "", 0):
             values.pop()  # trailing empty fields are left out: the page reads them as absent
         return values
+
+    def _buyer(self, buyer: FeedBuyer) -> Json:
+        values: list[Json] = [self.strings(buyer.account_id), buyer.buyer_key]
+        return [*values, 1] if buyer.is_weak_key else values
+
+    def _link(self, link: FeedLink, at: dict[str, int]) -> Json:
+        kind = 2 if link.is_link and link.is_sure else int(link.is_link)
+        values: list[Json] = [at[link.buyer_a], at[link.buyer_b], self.strings(link.rule)]
+        values += [round(link.score, 2), kind]
+        found = json.loads(link.evidence) if link.evidence else {}
+        for name, text in ordered_evidence(found, link.rule):
+            field: list[Json] = [self.strings(name)]
+            values.append(field + [self.strings(part) for part in text.split(PART)])
+        return values
+
+
+PART = "; "  # between the parts of one field's finding ("same postal code …; same street")
 
 
 def _kind(name: str) -> str:

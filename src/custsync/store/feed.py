@@ -1,8 +1,9 @@
-"""Every customer with its orders, in one stream: the data the HTML report embeds.
+"""Every customer with its buyers, orders and links, in one stream: what the HTML report embeds.
 
 One query (customers ⟕ watchlist ⟕ buyers ⟕ orders, with per-order returns, feedback and promo
-codes) ordered by customer id, grouped here by consecutive customer id: memory holds one
-customer at a time however many there are.
+codes) ordered by customer id, grouped here by consecutive customer id, and beside it the
+identity links of the current customers in the same order: memory holds one customer at a
+time however many there are.
 """
 
 from __future__ import annotations
@@ -32,6 +33,31 @@ STREAM_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
+class FeedBuyer:
+    account_id: str
+    buyer_key: str
+    is_weak_key: bool
+
+    @property
+    def ref_text(self) -> str:
+        """``ACCOUNT:KEY``, as links name their buyers."""
+        return f"{self.account_id}:{self.buyer_key}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A pair of the customer's buyers the resolver compared: linked, or kept apart."""
+
+    buyer_a: str  # ACCOUNT:KEY
+    buyer_b: str
+    rule: str
+    score: float
+    evidence: str  # JSON object: field → what was found
+    is_link: bool
+    is_sure: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FeedOrder:
     order_id: str
     account_id: str
@@ -55,26 +81,48 @@ class FeedCustomer:
     watched_at: datetime | None
     watch_reason: str | None
     orders: tuple[FeedOrder, ...]
+    buyers: tuple[FeedBuyer, ...] = ()  # by account and key
+    links: tuple[FeedLink, ...] = ()  # between two of ``buyers``, strongest first
 
 
 def feed_customers(store: Store) -> Iterator[FeedCustomer]:
-    """All current customers by customer id, each with its orders oldest first."""
+    """All current customers by customer id, each with its buyers, its orders oldest first
+    and the links between its buyers."""
     with store.read() as conn:
-        result = conn.execution_options(yield_per=STREAM_BATCH).execute(_feed_query())
+        streamed = conn.execution_options(yield_per=STREAM_BATCH)
+        links = _LinkStream(streamed.execute(_links_query()).mappings())
         current: list[RowMapping] = []
-        for row in result.mappings():
+        for row in streamed.execute(_feed_query()).mappings():
             if current and current[0]["customer_id"] != row["customer_id"]:
-                yield _customer(current)
+                yield _customer(current, links)
                 current = []
             current.append(row)
         if current:
-            yield _customer(current)
+            yield _customer(current, links)
 
 
-def _customer(rows: list[RowMapping]) -> FeedCustomer:
+class _LinkStream:
+    """The links of the current customers in customer-id order, taken one customer at a time
+    (both streams are ordered by the database, so every customer id of the links comes up in
+    the customers' stream in the same order)."""
+
+    def __init__(self, rows: Iterator[RowMapping]) -> None:
+        self._rows = iter(rows)
+        self._next = next(self._rows, None)
+
+    def take(self, customer_id: str) -> list[RowMapping]:
+        taken: list[RowMapping] = []
+        while self._next is not None and self._next["customer_id"] == customer_id:
+            taken.append(self._next)
+            self._next = next(self._rows, None)
+        return taken
+
+
+def _customer(rows: list[RowMapping], links: _LinkStream) -> FeedCustomer:
     first = rows[0]
     row = CustomerRow(**{name: first[name] for name in CUSTOMER_COLUMNS})
     company = next((str(r["company"]) for r in rows if r["company"]), None)
+    buyers = _buyers(rows)
     seen: set[tuple[object, object]] = set()
     orders: list[FeedOrder] = []
     for r in rows:
@@ -89,6 +137,47 @@ def _customer(rows: list[RowMapping]) -> FeedCustomer:
         watched_at=first["watched_at"],
         watch_reason=first["watch_reason"] or None,
         orders=tuple(orders),
+        buyers=buyers,
+        links=_links(links.take(row.customer_id), {b.ref_text for b in buyers}),
+    )
+
+
+def _buyers(rows: list[RowMapping]) -> tuple[FeedBuyer, ...]:
+    found = {
+        (r["b_account_id"], r["buyer_key"]): bool(r["is_weak_key"])
+        for r in rows
+        if r["buyer_key"] is not None
+    }
+    return tuple(FeedBuyer(a, k, weak) for (a, k), weak in sorted(found.items()))
+
+
+def _links(rows: list[RowMapping], buyers: set[str]) -> tuple[FeedLink, ...]:
+    """The links between two of the customer's ``buyers`` (a pair kept apart may reach into
+    another customer): links first, the strongest first, then the pairs kept apart."""
+    found = [
+        FeedLink(
+            buyer_a=r["buyer_a"],
+            buyer_b=r["buyer_b"],
+            rule=r["rule"],
+            score=float(r["score"]),
+            evidence=r["evidence"] or "",
+            is_link=bool(r["is_link"]),
+            is_sure=bool(r["is_sure"]),
+        )
+        for r in rows
+        if r["buyer_a"] in buyers and r["buyer_b"] in buyers
+    ]
+    return tuple(sorted(found, key=lambda x: (not x.is_link, -x.score, x.buyer_a, x.buyer_b)))
+
+
+def _links_query() -> Select[tuple[object, ...]]:
+    c, t = schema.customers, schema.identity_links
+    return (
+        select(t.c.customer_id, t.c.buyer_a, t.c.buyer_b, t.c.rule, t.c.score, t.c.evidence)
+        .add_columns(t.c.is_link, t.c.is_sure)
+        .join(c, c.c.customer_id == t.c.customer_id)
+        .where(c.c.merged_into.is_(None))
+        .order_by(t.c.customer_id, t.c.link_id)
     )
 
 
@@ -124,6 +213,9 @@ def _feed_query() -> Select[tuple[object, ...]]:
         select(
             *(c.c[name] for name in CUSTOMER_COLUMNS),
             b.c.company,
+            b.c.account_id.label("b_account_id"),
+            b.c.buyer_key,
+            b.c.is_weak_key,
             w.c.added_at.label("watched_at"),
             w.c.reason.label("watch_reason"),
             o.c.order_id,

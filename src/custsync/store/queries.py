@@ -29,7 +29,7 @@ from custsync.store.detail import (
     ReturnDetail,
     customer_detail,
 )
-from custsync.store.feed import FeedCustomer, FeedOrder, feed_customers
+from custsync.store.feed import FeedBuyer, FeedCustomer, FeedLink, FeedOrder, feed_customers
 from custsync.store.filters import (
     CustomerFilter,
     PageWindow,
@@ -48,7 +48,9 @@ __all__ = [
     "CustomerDetail",
     "CustomerFilter",
     "CustomerRow",
+    "FeedBuyer",
     "FeedCustomer",
+    "FeedLink",
     "FeedOrder",
     "FeedbackDetail",
     "LineDetail",

@@ -10,7 +10,7 @@ from custsync.reports.html import write_html
 from custsync.store.annotations import watch
 from custsync.store.db import Store
 from custsync.store.queries import Tab, tab_rows
-from tests.support.reports import NOW, XSS_NAME, customer_id_named, seed
+from tests.support.reports import NOW, XSS_NAME, customer_id_named, seed, seed_linked
 
 
 def _embedded(html: str, element_id: str) -> object:
@@ -54,8 +54,9 @@ def test_rows_carry_contract_columns_money_in_cents_and_orders(page: str, store:
     elodie = by_id[customer_id_named(store, "Élodie Dupont")]
     assert elodie[ids.index("amount_spent")] == 30000
     assert meta["dict"][elodie[ids.index("city")]] == "Montréal"
-    company, watched, orders = elodie[len(ids) :]
+    company, watched, orders, buyers = elodie[len(ids) :]  # a single buyer: no links
     assert company == "Dupont Frères SARL"
+    assert [[meta["dict"][account], key] for account, key in buyers] == [["na", "big@x"]]
     assert watched == [int(NOW.timestamp()), "chargeback"]
     assert [o[0] for o in orders] == ["N-1"]
     assert len(orders[0]) == 8  # trailing empty fields are left out
@@ -86,3 +87,29 @@ def test_empty_store_still_renders(store: Store, tmp_path: Path) -> None:
     assert write_html(store, tmp_path, now=NOW) == 0
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert _embedded(page, "cs-rows") == []
+
+
+def test_rows_carry_each_customers_buyers_and_the_links_between_them(
+    store: Store, tmp_path: Path
+) -> None:
+    seed_linked(store)
+    write_html(store, tmp_path, now=NOW)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    rows, meta = _embedded(page, "cs-rows"), _embedded(page, "cs-meta")
+    assert isinstance(rows, list)
+    assert isinstance(meta, dict)
+    text = meta["dict"]
+    by_name = {row[1]: row[len(meta["columns"]) + 3 :] for row in rows}
+    buyers, links = by_name["Ann Lee"]
+    assert [[text[account], key] for account, key in buyers] == [["eu", "1001"], ["na", "ann@x"]]
+    ((a, b, rule, score, kind, *evidence),) = links
+    assert (a, b, text[rule], kind) == (0, 1, "phone", 2)  # a sure link
+    assert score > 12
+    found = {text[field]: [text[p] for p in parts] for field, *parts in evidence}
+    assert [text[field] for field, *_ in evidence] == ["phone", "name", "address"]
+    assert found["phone"] == ["same phone +12065550142"]
+    assert found["address"][:2] == ["same postal code 10001", "same house number"]
+    assert by_name["Bo Lee"] == [[[text.index("eu"), "bo"]]]  # kept apart from Ann: no link
+    merged = by_name["Cy Fox"]
+    assert [key for _, key in merged[0]] == ["dm-77", "cy@x"]
+    assert len(merged) == 1  # an operator's merge: buyers without a link between them

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from custsync.store.db import Store, open_store, upgrade
 from custsync.store.identity import identity_links_for
 from custsync.store.identity_keys import profiled_buyer_count
 from custsync.store.ingest import write_page
+from custsync.store.queries import feed_customers
 from custsync.store.state import register_account
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -707,6 +709,24 @@ def test_links_explain_a_customer(store: Store) -> None:
     assert dict(phone.evidence)["phone"] == "same phone +12065550142"
     assert any("bo" in dict(x.evidence)["name"] for x in apart)
     assert links == sorted(links, key=lambda x: (not x.is_link, -x.score)) or joined
+
+
+def test_the_report_feed_gives_each_customer_its_buyers_and_the_links_between_them(
+    store: Store,
+) -> None:
+    _resolved_people(store)
+    ann = _customer_of(store, "1001")
+    stored = identity_links_for(store, ann)
+    feed = {c.row.customer_id: c for c in feed_customers(store)}[ann]
+    refs = {b.ref_text for b in feed.buyers}
+    assert {b.buyer_key for b in feed.buyers} == ANN
+    assert [b.is_weak_key for b in feed.buyers if b.buyer_key == "weak:aaaa"] == [True]
+    inside = {(x.buyer_a, x.buyer_b) for x in stored if {x.buyer_a, x.buyer_b} <= refs}
+    assert inside != {(x.buyer_a, x.buyer_b) for x in stored}  # one kept apart reaches Bo
+    assert {(x.buyer_a, x.buyer_b) for x in feed.links} == inside
+    assert [x.is_link for x in feed.links] == sorted((x.is_link for x in feed.links), reverse=True)
+    phone = next(x for x in feed.links if x.rule == "phone")
+    assert json.loads(phone.evidence)["phone"] == "same phone +12065550142"
 
 
 def test_a_missing_rate_names_the_currency_and_date(store: Store) -> None:

@@ -51,6 +51,35 @@ const orderTable = (r) => {
   return el("div", { class: "cs-orders-wrap" }, el("table", { class: "cs-orders" }, el("thead", null, head), el("tbody", null, ...body)));
 };
 
+// Which buyers make up the customer, and why: each link's rule, score and evidence.
+const buyerText = (b) => `${D[b[0]]} · ${b[1]}${b[2] ? " (weak key)" : ""}`;
+const linkHead = ([a, b, rule, score, kind]) => `Buyer ${a + 1} ${kind ? "↔" : "≠"} buyer ${b + 1}: rule ${D[rule]}, `
+  + `score ${score.toFixed(2)}${kind === 2 ? ", sure" : kind === 0 ? ", kept apart" : ""}`;
+const linkItem = (link) => el("li", { class: link[4] ? "cs-link" : "cs-link cs-apart" },
+  el("div", { class: "cs-link-head", text: linkHead(link) }),
+  kv(link.slice(5).map(([field, ...parts]) => [D[field], parts.map((p) => D[p]).join("; ")])));
+const joinedByLinks = (count, links) => {
+  const up = [...Array(count).keys()];
+  const top = (n) => (up[n] === n ? n : (up[n] = top(up[n])));
+  for (const [a, b, , , kind] of links) if (kind) up[top(a)] = top(b);
+  return new Set(up.map((_, n) => top(n))).size === 1;
+};
+const identityOf = (r) => {
+  const buyers = r[X.buyers];
+  const links = r[X.links] || [];
+  const parts = [el("h3", { text: `Buyers (${buyers.length})` }),
+    el("ol", { class: "cs-buyers" }, ...buyers.map((b) => el("li", { text: buyerText(b) })))];
+  if (buyers.length < 2) return parts;
+  parts.push(el("h3", { text: "Why one customer" }));
+  if (links.length) parts.push(el("ol", { class: "cs-links" }, ...links.map(linkItem)));
+  if (!joinedByLinks(buyers.length, links)) {
+    parts.push(el("p", { class: "cs-note", text: "Some of these buyers were joined by an operator (custsync customers merge), not by a link." }));
+  }
+  parts.push(el("p", { class: "cs-note", text: "Not one person? Split a buyer off: " },
+    el("code", { text: `custsync customers split ${r[COL.customer_id.i]} --buyer ACCOUNT:KEY` })));
+  return parts;
+};
+
 function openPanel(i) {
   const r = rows[i];
   const cur = currencyOf(r);
@@ -72,6 +101,7 @@ function openPanel(i) {
       ["Seller accounts", D[r[COL.seller_accounts.i]].split(";").join(", ")]]),
     el("h3", { text: "Metrics" }),
     el("div", { class: "cs-metrics" }, ...metrics.map(([k, v]) => el("div", null, el("span", { text: k }), el("span", { text: v })))),
+    ...identityOf(r),
     el("h3", { text: "Timeline" }), timelineOf(r),
     el("h3", { text: `Order list (${r[X.orders].length})` }), orderTable(r)].filter(Boolean));
   const panel = $("#cs-panel");
