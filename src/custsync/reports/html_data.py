@@ -8,9 +8,9 @@ status (dict), currency (dict), total_cents, discount_cents, units, returned_uni
 returned_epoch|null, rating|null, feedback_epoch|null, "CODE;CODE"]``, oldest first, trailing
 empty fields (``null``, ``""``, ``0``) after ``units`` left out, ``buyers``: ``[account (dict),
 buyer_key]`` with a third element ``1`` for a weak key, and ``links`` (left out when empty):
-``[a, b, rule (dict), score, kind, evidence...]`` with ``a`` and ``b`` indexes into
-``buyers``, ``kind`` ``0`` for a pair kept apart, ``1`` for a link and ``2`` for a sure link,
-and each evidence field as ``[field (dict), part (dict)...]`` (the parts of its finding).
+``[a, b, rule (dict), score, sure (0 or 1), evidence...]`` with ``a`` and ``b`` indexes
+into ``buyers`` and each evidence field as ``[field (dict), part (dict)...]`` (the parts of its
+finding).
 
 Embedded text is raw (the page shows it through ``textContent``; its CSV export escapes
 formulas like ``cells.text_cell``); ``<`` is written as ``\\u003c`` so no value can close the
@@ -224,9 +224,8 @@ class FeedEncoder:
         return [*values, 1] if buyer.is_weak_key else values
 
     def _link(self, link: FeedLink, at: dict[str, int]) -> Json:
-        kind = 2 if link.is_link and link.is_sure else int(link.is_link)
         values: list[Json] = [at[link.buyer_a], at[link.buyer_b], self.strings(link.rule)]
-        values += [round(link.score, 2), kind]
+        values += [round(link.score, 2), int(link.is_sure)]
         found = json.loads(link.evidence) if link.evidence else {}
         for name, text in ordered_evidence(found, link.rule):
             field: list[Json] = [self.strings(name)]

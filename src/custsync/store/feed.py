@@ -46,14 +46,13 @@ class FeedBuyer:
 
 @dataclass(frozen=True, slots=True)
 class FeedLink:
-    """A pair of the customer's buyers the resolver compared: linked, or kept apart."""
+    """A link the resolver found between two of the customer's buyers."""
 
     buyer_a: str  # ACCOUNT:KEY
     buyer_b: str
     rule: str
     score: float
     evidence: str  # JSON object: field → what was found
-    is_link: bool
     is_sure: bool
 
 
@@ -82,7 +81,7 @@ class FeedCustomer:
     watch_reason: str | None
     orders: tuple[FeedOrder, ...]
     buyers: tuple[FeedBuyer, ...] = ()  # by account and key
-    links: tuple[FeedLink, ...] = ()  # between two of ``buyers``, strongest first
+    links: tuple[FeedLink, ...] = ()  # between two of ``buyers``, the strongest first
 
 
 def feed_customers(store: Store) -> Iterator[FeedCustomer]:
@@ -152,8 +151,9 @@ def _buyers(rows: list[RowMapping]) -> tuple[FeedBuyer, ...]:
 
 
 def _links(rows: list[RowMapping], buyers: set[str]) -> tuple[FeedLink, ...]:
-    """The links between two of the customer's ``buyers`` (a pair kept apart may reach into
-    another customer): links first, the strongest first, then the pairs kept apart."""
+    """The links between two of the customer's ``buyers``, the strongest first (a link may
+    reach into another customer: a buyer an operator split off, a weak link clustering
+    did not follow)."""
     found = [
         FeedLink(
             buyer_a=r["buyer_a"],
@@ -161,22 +161,23 @@ def _links(rows: list[RowMapping], buyers: set[str]) -> tuple[FeedLink, ...]:
             rule=r["rule"],
             score=float(r["score"]),
             evidence=r["evidence"] or "",
-            is_link=bool(r["is_link"]),
             is_sure=bool(r["is_sure"]),
         )
         for r in rows
         if r["buyer_a"] in buyers and r["buyer_b"] in buyers
     ]
-    return tuple(sorted(found, key=lambda x: (not x.is_link, -x.score, x.buyer_a, x.buyer_b)))
+    return tuple(sorted(found, key=lambda x: (-x.score, x.buyer_a, x.buyer_b)))
 
 
 def _links_query() -> Select[tuple[object, ...]]:
+    """The links of the current customers; the pairs kept apart (``customers show --why``
+    lists them) stay out: a store may hold many times more of them than of links."""
     c, t = schema.customers, schema.identity_links
     return (
         select(t.c.customer_id, t.c.buyer_a, t.c.buyer_b, t.c.rule, t.c.score, t.c.evidence)
-        .add_columns(t.c.is_link, t.c.is_sure)
+        .add_columns(t.c.is_sure)
         .join(c, c.c.customer_id == t.c.customer_id)
-        .where(c.c.merged_into.is_(None))
+        .where(c.c.merged_into.is_(None), t.c.is_link)
         .order_by(t.c.customer_id, t.c.link_id)
     )
 

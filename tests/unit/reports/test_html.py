@@ -102,14 +102,14 @@ def test_rows_carry_each_customers_buyers_and_the_links_between_them(
     by_name = {row[1]: row[len(meta["columns"]) + 3 :] for row in rows}
     buyers, links = by_name["Ann Lee"]
     assert [[text[account], key] for account, key in buyers] == [["eu", "1001"], ["na", "ann@x"]]
-    ((a, b, rule, score, kind, *evidence),) = links
-    assert (a, b, text[rule], kind) == (0, 1, "phone", 2)  # a sure link
+    ((a, b, rule, score, sure, *evidence),) = links
+    assert (a, b, text[rule], sure) == (0, 1, "phone", 1)
     assert score > 12
     found = {text[field]: [text[p] for p in parts] for field, *parts in evidence}
     assert [text[field] for field, *_ in evidence] == ["phone", "name", "address"]
     assert found["phone"] == ["same phone +12065550142"]
     assert found["address"][:2] == ["same postal code 10001", "same house number"]
-    assert by_name["Bo Lee"] == [[[text.index("eu"), "bo"]]]  # kept apart from Ann: no link
+    assert by_name["Bo Lee"] == [[[text.index("eu"), "bo"]]]  # kept apart from Ann
     merged = by_name["Cy Fox"]
     assert [key for _, key in merged[0]] == ["dm-77", "cy@x"]
     assert len(merged) == 1  # an operator's merge: buyers without a link between them

@@ -53,15 +53,15 @@ const orderTable = (r) => {
 
 // Which buyers make up the customer, and why: each link's rule, score and evidence.
 const buyerText = (b) => `${D[b[0]]} · ${b[1]}${b[2] ? " (weak key)" : ""}`;
-const linkHead = ([a, b, rule, score, kind]) => `Buyer ${a + 1} ${kind ? "↔" : "≠"} buyer ${b + 1}: rule ${D[rule]}, `
-  + `score ${score.toFixed(2)}${kind === 2 ? ", sure" : kind === 0 ? ", kept apart" : ""}`;
-const linkItem = (link) => el("li", { class: link[4] ? "cs-link" : "cs-link cs-apart" },
+const linkHead = ([a, b, rule, score, sure]) => `Buyer ${a + 1} ↔ buyer ${b + 1}: rule ${D[rule]}, `
+  + `score ${score.toFixed(2)}${sure ? ", sure" : ""}`;
+const linkItem = (link) => el("li", null,
   el("div", { class: "cs-link-head", text: linkHead(link) }),
   kv(link.slice(5).map(([field, ...parts]) => [D[field], parts.map((p) => D[p]).join("; ")])));
 const joinedByLinks = (count, links) => {
   const up = [...Array(count).keys()];
   const top = (n) => (up[n] === n ? n : (up[n] = top(up[n])));
-  for (const [a, b, , , kind] of links) if (kind) up[top(a)] = top(b);
+  for (const [a, b] of links) up[top(a)] = top(b);
   return new Set(up.map((_, n) => top(n))).size === 1;
 };
 const identityOf = (r) => {
