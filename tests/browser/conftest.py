@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from custsync.reports.files import write_report_files
 from custsync.store.annotations import watch
-from custsync.store.db import open_store, upgrade
+from custsync.store.db import Store, open_store, upgrade
 from tests.browser.chromium import launch, open_report, require_chromium
 from tests.support.reports import NOW, customer_id_named, seed, seed_linked
 
@@ -31,10 +31,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A report with 65 customers (two watched) and its CSV files, to compare against."""
-    structlog.reset_defaults()
     out = tmp_path_factory.mktemp("report")
-    store = open_store(f"sqlite:///{out / 'custsync.db'}")
-    upgrade(store)
+    store = _new_store(out)
     seed(store, filler=FILLER)
     watch(store, customer_id_named(store, "山田 太郎"), "returns a lot", now=NOW)
     watch(store, customer_id_named(store, "Filler 0007"), None, now=NOW)
@@ -45,15 +43,20 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def linked_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A report of customers made of several buyers: linked, kept apart, merged by hand."""
-    structlog.reset_defaults()
+    """A report of customers made of several buyers: linked, merged by an operator, alone."""
     out = tmp_path_factory.mktemp("linked")
-    store = open_store(f"sqlite:///{out / 'custsync.db'}")
-    upgrade(store)
+    store = _new_store(out)
     seed_linked(store)
     write_report_files(store, out, ("html",), now=NOW)
     store.dispose()
     return out
+
+
+def _new_store(folder: Path) -> Store:
+    structlog.reset_defaults()
+    store = open_store(f"sqlite:///{folder / 'custsync.db'}")
+    upgrade(store)
+    return store
 
 
 def csv_ids(report_dir: Path, tab: str) -> list[str]:
