@@ -1,15 +1,18 @@
 """``index.html``: every tab in one self-contained page (inline CSS and JS, no network).
 
 The page shell is a Jinja template; the customer data is streamed between its two halves as
-one JSON array per line (see ``html_data``), so writing holds one customer at a time. The page
+one JSON array per line (see ``html_data``), and each customer's identity array into a
+temporary file copied in after them, so writing holds one customer at a time. The page
 renders only the visible rows; sorting, searching and paging run in the browser.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from tempfile import TemporaryFile
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -34,14 +37,22 @@ def write_html(
     encoder = FeedEncoder()
     target = out_dir / HTML_NAME
     tmp = target.with_name(target.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as out:
+    with (
+        tmp.open("w", encoding="utf-8", newline="\n") as out,
+        TemporaryFile("w+", encoding="utf-8", newline="\n", dir=out_dir) as later,
+    ):
         out.write(head)
         out.write('<script type="application/json" id="cs-rows">[')
         separator = "\n"
         for customer in feed_customers(store):
             out.write(separator)
             out.write(encoder.encode(customer))
+            later.write(separator)
+            later.write(encoder.identity(customer))
             separator = ",\n"
+        out.write('\n]</script>\n<script type="application/json" id="cs-identity">[')
+        later.seek(0)
+        shutil.copyfileobj(later, out)
         out.write('\n]</script>\n<script type="application/json" id="cs-meta">')
         out.write(to_json(encoder.meta(generated_at=now)))
         out.write("</script>\n")

@@ -6,11 +6,14 @@ currency and seller accounts as indexes into ``meta.dict``), then ``company``, `
 or ``[added_epoch, reason]``), ``orders``: ``[order_id, account (dict), purchased_epoch,
 status (dict), currency (dict), total_cents, discount_cents, units, returned_units,
 returned_epoch|null, rating|null, feedback_epoch|null, "CODE;CODE"]``, oldest first, trailing
-empty fields (``null``, ``""``, ``0``) after ``units`` left out, ``buyers``: ``[account (dict),
-buyer_key]`` with a third element ``1`` for a weak key, and ``links`` (left out when empty):
-``[a, b, rule (dict), score, sure (0 or 1), evidence...]`` with ``a`` and ``b`` indexes
-into ``buyers`` and each evidence field as ``[field (dict), part (dict)...]`` (the parts of its
-finding).
+empty fields (``null``, ``""``, ``0``) after ``units`` left out.
+
+Identity array, one per customer in the same order (a separate element, which the page reads
+only when a panel opens or a search runs, so that opening the page costs nothing more):
+``buyers``: ``[account (dict), buyer_key]`` with a third element ``1`` for a weak key, then
+``links`` (left out when empty): ``[a, b, rule (dict), score, sure (0 or 1), evidence...]``
+with ``a`` and ``b`` indexes into ``buyers`` and each evidence field as ``[field (dict), part
+(dict)...]`` (the parts of its finding).
 
 Embedded text is raw (the page shows it through ``textContent``; its CSV export escapes
 formulas like ``cells.text_cell``); ``<`` is written as ``\\u003c`` so no value can close the
@@ -163,11 +166,15 @@ class FeedEncoder:
         if customer.watched_at is not None:
             watch = [epoch(customer.watched_at), customer.watch_reason or ""]
         values += [customer.company or "", watch, [self._order(o) for o in customer.orders]]
-        values.append([self._buyer(b) for b in customer.buyers])
+        self.stats.add(row.orders, cents(row.amount_spent), row.currency)
+        return to_json(values)
+
+    def identity(self, customer: FeedCustomer) -> str:
+        """The customer's identity array: its buyers and the links between them."""
+        values: list[Json] = [[self._buyer(b) for b in customer.buyers]]
         if customer.links:
             at = {b.ref_text: n for n, b in enumerate(customer.buyers)}
             values.append([self._link(link, at) for link in customer.links])
-        self.stats.add(row.orders, cents(row.amount_spent), row.currency)
         return to_json(values)
 
     def meta(self, *, generated_at: datetime) -> dict[str, Json]:

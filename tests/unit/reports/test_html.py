@@ -54,12 +54,25 @@ def test_rows_carry_contract_columns_money_in_cents_and_orders(page: str, store:
     elodie = by_id[customer_id_named(store, "Élodie Dupont")]
     assert elodie[ids.index("amount_spent")] == 30000
     assert meta["dict"][elodie[ids.index("city")]] == "Montréal"
-    company, watched, orders, buyers = elodie[len(ids) :]  # a single buyer: no links
+    company, watched, orders = elodie[len(ids) :]
     assert company == "Dupont Frères SARL"
-    assert [[meta["dict"][account], key] for account, key in buyers] == [["na", "big@x"]]
     assert watched == [int(NOW.timestamp()), "chargeback"]
     assert [o[0] for o in orders] == ["N-1"]
     assert len(orders[0]) == 8  # trailing empty fields are left out
+
+
+def test_each_customers_buyers_come_in_their_own_element_in_the_rows_order(
+    page: str, store: Store
+) -> None:
+    rows, identities = _embedded(page, "cs-rows"), _embedded(page, "cs-identity")
+    meta = _embedded(page, "cs-meta")
+    assert isinstance(rows, list)
+    assert isinstance(identities, list)
+    assert isinstance(meta, dict)
+    assert len(identities) == len(rows)
+    at = [row[0] for row in rows].index(customer_id_named(store, "Élodie Dupont"))
+    (buyers,) = identities[at]  # a single buyer: no links
+    assert [[meta["dict"][account], key] for account, key in buyers] == [["na", "big@x"]]
 
 
 def test_meta_has_client_statistics_and_the_six_tabs(page: str) -> None:
@@ -96,10 +109,12 @@ def test_rows_carry_each_customers_buyers_and_the_links_between_them(
     write_html(store, tmp_path, now=NOW)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     rows, meta = _embedded(page, "cs-rows"), _embedded(page, "cs-meta")
+    identities = _embedded(page, "cs-identity")
     assert isinstance(rows, list)
+    assert isinstance(identities, list)
     assert isinstance(meta, dict)
     text = meta["dict"]
-    by_name = {row[1]: row[len(meta["columns"]) + 3 :] for row in rows}
+    by_name = {row[1]: identity for row, identity in zip(rows, identities, strict=True)}
     buyers, links = by_name["Ann Lee"]
     assert [[text[account], key] for account, key in buyers] == [["eu", "1001"], ["na", "ann@x"]]
     ((a, b, rule, score, sure, *evidence),) = links

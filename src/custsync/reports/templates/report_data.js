@@ -21,7 +21,7 @@ const D = meta.dict;
 const COLS = meta.columns.map((c, i) => Object.assign({ i }, c));
 const COL = Object.fromEntries(COLS.map((c) => [c.id, c]));
 const N = COLS.length;
-const X = { company: N, watch: N + 1, orders: N + 2, buyers: N + 3, links: N + 4 };
+const X = { company: N, watch: N + 1, orders: N + 2 };
 const O = { id: 0, account: 1, at: 2, status: 3, currency: 4, total: 5, discount: 6,
   units: 7, returned: 8, returnedAt: 9, rating: 10, feedbackAt: 11, codes: 12 };
 for (const r of rows) {
@@ -29,6 +29,9 @@ for (const r of rows) {
     while (o.length < 13) o.push(o.length === O.codes ? "" : o.length === O.returned ? 0 : null);
   }
 }
+// Each customer's buyers and links, read on first use (a panel, a search): not when the page opens.
+let identities = null;
+const identityAt = (i) => (identities || (identities = JSON.parse($("#cs-identity").textContent)))[i];
 const TABS = meta.tabs;
 const HIDDEN_KEY = "custsync.report.hiddenColumns";
 const PER_PAGE_KEY = "custsync.report.perPage";
@@ -135,8 +138,8 @@ const sorted = (tabId, sort) => {
 };
 let haystack = null;
 const digits = (s) => (s || "").replace(/\D/g, "");
-const searchText = (r) => [r[COL.customer_id.i], r[COL.name.i], r[COL.email.i], r[COL.phone.i],
-  r[X.company], ...r[X.buyers].map((b) => b[1])].join("\n").toLowerCase();
+const searchText = (r, i) => [r[COL.customer_id.i], r[COL.name.i], r[COL.email.i], r[COL.phone.i],
+  r[X.company], ...identityAt(i)[0].map((b) => b[1])].join("\n").toLowerCase();
 const matcher = (query) => {
   const q = query.trim().toLowerCase();
   if (!q) return null;

@@ -64,9 +64,8 @@ const joinedByLinks = (count, links) => {
   for (const [a, b] of links) up[top(a)] = top(b);
   return new Set(up.map((_, n) => top(n))).size === 1;
 };
-const identityOf = (r) => {
-  const buyers = r[X.buyers];
-  const links = r[X.links] || [];
+const identityOf = (r, i) => {
+  const [buyers, links = []] = identityAt(i);
   const parts = [el("h3", { text: `Buyers (${buyers.length})` }),
     el("ol", { class: "cs-buyers" }, ...buyers.map((b) => el("li", { text: buyerText(b) })))];
   if (buyers.length < 2) return parts;
@@ -101,7 +100,7 @@ function openPanel(i) {
       ["Seller accounts", D[r[COL.seller_accounts.i]].split(";").join(", ")]]),
     el("h3", { text: "Metrics" }),
     el("div", { class: "cs-metrics" }, ...metrics.map(([k, v]) => el("div", null, el("span", { text: k }), el("span", { text: v })))),
-    ...identityOf(r),
+    ...identityOf(r, i),
     el("h3", { text: "Timeline" }), timelineOf(r),
     el("h3", { text: `Order list (${r[X.orders].length})` }), orderTable(r)].filter(Boolean));
   const panel = $("#cs-panel");
