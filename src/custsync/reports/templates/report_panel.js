@@ -52,7 +52,7 @@ const orderTable = (r) => {
 };
 
 // Which buyers make up the customer, and why: each link's rule, score and evidence.
-const buyerText = (b) => `${D[b[0]]} · ${b[1]}${b[2] ? " (weak key)" : ""}`;
+const buyerText = (b) => `${D[b[0]]}:${b[1]}${b[2] ? " (weak key)" : ""}`;  // as --buyer takes it
 const linkHead = ([a, b, rule, score, sure]) => `Buyer ${a + 1} ↔ buyer ${b + 1}: rule ${D[rule]}, `
   + `score ${score.toFixed(2)}${sure ? ", sure" : ""}`;
 const linkItem = (link) => el("li", null,
