@@ -16,22 +16,29 @@ def _open(page: Page, query: str) -> str:
     return page.text_content("#cs-panel-body") or ""
 
 
-def test_the_panel_lists_the_buyers_and_explains_their_link(linked_page: Page) -> None:
+def test_the_panel_lists_the_buyers_and_the_links_that_join_them_first(
+    linked_page: Page,
+) -> None:
     body = _open(linked_page, "ann")
-    assert "Buyers (2)" in body
+    assert "Buyers (3)" in body
     buyers = linked_page.eval_on_selector_all(
         ".cs-buyers li", "items => items.map(i => i.textContent)"
     )
-    assert buyers == ["eu:1001", "na:ann@x"]
+    assert buyers == ["eu:1001", "na:ann.lee@x", "na:ann@x"]
     heads = linked_page.eval_on_selector_all(
-        ".cs-link-head", "items => items.map(i => i.textContent)"
+        "#cs-panel-body > .cs-links .cs-link-head", "items => items.map(i => i.textContent)"
     )
-    assert len(heads) == 1
-    assert heads[0].startswith("Buyer 1 ↔ buyer 2: rule phone, score ")
-    assert heads[0].endswith(", sure")
+    assert [h.split(":")[0] for h in heads] == ["Buyer 1 ↔ buyer 2", "Buyer 1 ↔ buyer 3"]
+    assert all(h.startswith("Buyer ") and ": rule phone, score " in h for h in heads)
+    assert all(h.endswith(", sure") for h in heads)
     evidence = linked_page.text_content(".cs-links .cs-kv") or ""
     assert evidence.startswith("phonesame phone +12065550142name")
     assert "same postal code 10001; same house number" in evidence
+    more = linked_page.locator("details.cs-more-links")
+    assert more.locator("summary").text_content() == "1 more link between these buyers"
+    assert not more.locator(".cs-link-head").is_visible()
+    more.locator("summary").click()
+    assert (more.locator(".cs-link-head").text_content() or "").startswith("Buyer 2 ↔ buyer 3")
     assert "joined by an operator" not in body
     assert "custsync customers split C" in body
 

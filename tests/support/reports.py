@@ -130,11 +130,15 @@ def seed(store: Store, *, filler: int = 0) -> None:
 
 
 def seed_linked(store: Store) -> None:
-    """Ann Lee on two accounts (one phone, one house: linked), Bo Lee sharing her phone (a
-    pair kept apart), and Cy and Di, two strangers an operator merged."""
+    """Ann Lee as three buyers on two accounts (one phone, one house: three links), Bo Lee
+    sharing her phone (a pair kept apart), and Cy and Di, two strangers an operator merged."""
     home = {"address_line1": "12 Oak Avenue", "city": "Seattle", "state": "WA"}
     people = {
-        "na": [("N-1", "ann@x", "Ann Lee", "206 555 0142"), ("N-2", "cy@x", "Cy Fox", None)],
+        "na": [
+            ("N-1", "ann@x", "Ann Lee", "206 555 0142"),
+            ("N-2", "cy@x", "Cy Fox", None),
+            ("N-3", "ann.lee@x", "Ann Lee", "(206) 555-0142"),
+        ],
         "eu": [
             ("E-1", "1001", "Lee, Ann", "+1 206-555-0142"),
             ("E-2", "bo", "Bo Lee", "2065550142"),

@@ -116,9 +116,14 @@ def test_rows_carry_each_customers_buyers_and_the_links_between_them(
     text = meta["dict"]
     by_name = {row[1]: identity for row, identity in zip(rows, identities, strict=True)}
     buyers, links = by_name["Ann Lee"]
-    assert [[text[account], key] for account, key in buyers] == [["eu", "1001"], ["na", "ann@x"]]
-    ((a, b, rule, score, sure, *evidence),) = links
-    assert (a, b, text[rule], sure) == (0, 1, "phone", 1)
+    keys = [[text[account], key] for account, key in buyers]
+    assert keys == [["eu", "1001"], ["na", "ann.lee@x"], ["na", "ann@x"]]
+    assert [(a, b, text[rule], sure) for a, b, rule, _, sure, *_ in links] == [
+        (0, 1, "phone", 1),
+        (0, 2, "phone", 1),
+        (1, 2, "phone", 1),
+    ]
+    score, evidence = links[0][3], links[0][5:]
     assert score > 12
     found = {text[field]: [text[p] for p in parts] for field, *parts in evidence}
     assert [text[field] for field, *_ in evidence] == ["phone", "name", "address"]

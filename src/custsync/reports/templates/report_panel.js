@@ -58,20 +58,33 @@ const linkHead = ([a, b, rule, score, sure]) => `Buyer ${a + 1} ↔ buyer ${b + 
 const linkItem = (link) => el("li", null,
   el("div", { class: "cs-link-head", text: linkHead(link) }),
   kv(link.slice(5).map(([field, ...parts]) => [D[field], parts.map((p) => D[p]).join("; ")])));
-const joinedByLinks = (count, links) => {
+// The strongest links that join every buyer first (each joins two buyers not yet joined), then
+// the others: a customer of 19 buyers may hold 170 links.
+const joiningFirst = (count, links) => {
   const up = [...Array(count).keys()];
   const top = (n) => (up[n] === n ? n : (up[n] = top(up[n])));
-  for (const [a, b] of links) up[top(a)] = top(b);
-  return new Set(up.map((_, n) => top(n))).size === 1;
+  const joining = [], others = [];
+  for (const link of links) {
+    const [a, b] = [top(link[0]), top(link[1])];
+    if (a !== b) up[a] = b;
+    (a !== b ? joining : others).push(link);
+  }
+  return [joining, others];
 };
 const identityOf = (r, i) => {
   const [buyers, links = []] = identityAt(i);
   const parts = [el("h3", { text: `Buyers (${buyers.length})` }),
     el("ol", { class: "cs-buyers" }, ...buyers.map((b) => el("li", { text: buyerText(b) })))];
   if (buyers.length < 2) return parts;
+  const [joining, others] = joiningFirst(buyers.length, links);
   parts.push(el("h3", { text: "Why one customer" }));
-  if (links.length) parts.push(el("ol", { class: "cs-links" }, ...links.map(linkItem)));
-  if (!joinedByLinks(buyers.length, links)) {
+  if (joining.length) parts.push(el("ol", { class: "cs-links" }, ...joining.map(linkItem)));
+  if (others.length) {
+    parts.push(el("details", { class: "cs-more-links" },
+      el("summary", { text: `${others.length} more link${others.length === 1 ? "" : "s"} between these buyers` }),
+      el("ol", { class: "cs-links" }, ...others.map(linkItem))));
+  }
+  if (joining.length < buyers.length - 1) {
     parts.push(el("p", { class: "cs-note", text: "Some of these buyers were joined by an operator (custsync customers merge), not by a link." }));
   }
   parts.push(el("p", { class: "cs-note", text: "Not one person? Split a buyer off: " },
