@@ -80,8 +80,8 @@ class FeedCustomer:
     watched_at: datetime | None
     watch_reason: str | None
     orders: tuple[FeedOrder, ...]
-    buyers: tuple[FeedBuyer, ...] = ()  # by account and key
-    links: tuple[FeedLink, ...] = ()  # between two of ``buyers``, the strongest first
+    buyers: tuple[FeedBuyer, ...]  # by account and key
+    links: tuple[FeedLink, ...]  # between two of ``buyers``, the strongest first
 
 
 def feed_customers(store: Store) -> Iterator[FeedCustomer]:
