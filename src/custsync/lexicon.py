@@ -251,6 +251,10 @@ COUNTRIES: dict[str, str] = {
     "bra": "BR",
 }
 
+# What Amazon Business orders give as the buyer's name and company, whoever bought (the
+# business that invoices them): never a buyer's own name or company.
+BUSINESSES_OF_RECORD = frozenset(["amazon business eu sarl", "amazon.com services llc"])
+
 # Domains where anyone may open a mailbox: two mailboxes there are not two colleagues. The
 # providers with one domain per country are matched by name (``yahoo.co.uk``, ``gmx.de``).
 PUBLIC_MAIL_PROVIDERS = _words(

@@ -178,7 +178,7 @@ def ordered_evidence(found: Mapping[str, str], rule: str | None) -> list[tuple[s
 
 
 def _head(detail: CustomerDetail) -> list[str]:
-    row, alt = detail.row, detail.alternates
+    row = detail.row
     lines = [f"Customer {row.customer_id}  {row.name or '(no name)'}"]
     if detail.asked_id != row.customer_id:
         lines.append(f"  ({detail.asked_id} was merged into this customer)")
@@ -189,15 +189,7 @@ def _head(detail: CustomerDetail) -> list[str]:
         if watch
         else "  Watchlist: no"
     )
-    place = ", ".join(p for p in (row.address, row.zip, row.city, row.state, row.country) if p)
-    lines += [
-        f"  Email:    {row.email or '-'}" + _also(alt.emails, row.email),
-        f"  Phone:    {row.phone or '-'}" + _also_phones(alt.phones, row.phone, row.country),
-        f"  Name(s):  {', '.join(alt.names) or '-'}",
-        f"  Company:  {', '.join(alt.companies) or '-'}",
-        f"  Address:  {place or '-'}",
-    ]
-    lines += [f"  Also at:  {a}" for a in alt.addresses if a != place]
+    lines += _contact_lines(detail)
     accounts = [
         f"{a.account_id} ({a.kind}{', ' + a.name if a.name else ''})" for a in detail.accounts
     ]
@@ -217,6 +209,24 @@ def _head(detail: CustomerDetail) -> list[str]:
         f"last {_when(row.last_order_at)}",
     ]
     return lines
+
+
+def _contact_lines(detail: CustomerDetail) -> list[str]:
+    """E-mail, phone, names, companies and addresses: the one shown first, then the others
+    (placeholder e-mails on a line of their own: they are nobody's)."""
+    row, alt = detail.row, detail.alternates
+    place = ", ".join(p for p in (row.address, row.zip, row.city, row.state, row.country) if p)
+    lines = [f"  Email:    {row.email or '-'}" + _also(alt.emails, row.email)]
+    if alt.placeholder_emails:
+        shown = ", ".join(alt.placeholder_emails)
+        lines.append(f"  Placeholder e-mails (identify no one, never matched): {shown}")
+    lines += [
+        f"  Phone:    {row.phone or '-'}" + _also_phones(alt.phones, row.phone, row.country),
+        f"  Name(s):  {'; '.join(alt.names) or '-'}",
+        f"  Company:  {'; '.join(alt.companies) or '-'}",
+        f"  Address:  {place or '-'}",
+    ]
+    return lines + [f"  Also at:  {a}" for a in alt.addresses if a != place]
 
 
 def _order_lines(order: OrderDetail) -> list[str]:

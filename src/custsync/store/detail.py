@@ -12,6 +12,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, RowMapping, Table, select, true
 
+from custsync.lexicon import BUSINESSES_OF_RECORD
+from custsync.pipeline.normalize import EmailKind, email_kind, fold
 from custsync.store import schema
 from custsync.store.annotations import Note, WatchEntry, notes_for, resolve_customer, watch_entry
 from custsync.store.db import Store
@@ -40,13 +42,16 @@ class AccountInfo:
 @dataclass(frozen=True, slots=True)
 class Alternates:
     """Every distinct value seen on the customer's orders and imported contact rows, golden
-    value included."""
+    value included; the e-mails that identify no one (``placeholder_emails``: a shared
+    sentinel such as Amazon Business's no-reply address, a placeholder domain) apart, and the
+    business an Amazon Business order names instead of its buyer left out."""
 
     names: tuple[str, ...]
     emails: tuple[str, ...]
     phones: tuple[str, ...]
     companies: tuple[str, ...]
     addresses: tuple[str, ...]
+    placeholder_emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +299,7 @@ def _alternates(sources: Iterable[tuple[Iterable[RowMapping], str]]) -> Alternat
             for field in _TEXT_PARTS:
                 value = r[f"{prefix}{field}"]
                 if value and value.strip():
-                    seen[field].add(value.strip())
+                    seen[_kind_of(field, value.strip())].add(value.strip())
             parts = [r[f"{prefix}{name}"] for name in _ADDRESS_PARTS]
             address = ", ".join(p.strip() for p in parts if p and p.strip())
             if address:
@@ -305,4 +310,14 @@ def _alternates(sources: Iterable[tuple[Iterable[RowMapping], str]]) -> Alternat
         phones=tuple(sorted(seen["phone"])),
         companies=tuple(sorted(seen["company"])),
         addresses=tuple(sorted(seen["address"])),
+        placeholder_emails=tuple(sorted(seen["placeholder_email"])),
     )
+
+
+def _kind_of(field: str, value: str) -> str:
+    """Which alternates a value of ``field`` goes to (``"none"``: a business of record)."""
+    if field == "email" and email_kind(value) is EmailKind.JUNK:
+        return "placeholder_email"
+    if field in ("name", "company") and fold(value) in BUSINESSES_OF_RECORD:
+        return "none"
+    return field

@@ -67,6 +67,31 @@ def test_json_and_text_views(store: Store) -> None:
     assert "Identity links (0)" in text
 
 
+def test_contact_lines_set_placeholder_emails_apart_and_names_by_semicolons(
+    store: Store,
+) -> None:
+    seed(store)
+    detail = customer_detail(store, customer_id_named(store, "山田 太郎"))
+    iba = "no-reply-amazon-iba-buyer@marketplace.amazon.com"
+    relay = "9114530e2cd031f@marketplace.amazon.com"
+    detail = replace(
+        detail,
+        row=replace(detail.row, email="olivia@mail.net"),
+        alternates=replace(
+            detail.alternates,
+            emails=(relay, "olivia@mail.net"),
+            placeholder_emails=(iba,),
+            names=("Davis, Olivia", "Olivia Davis"),
+            companies=("Davis LLC", "Davis, Inc."),
+        ),
+    )
+    lines = detail_lines(detail)
+    start = lines.index(f"  Email:    olivia@mail.net  (also: {relay})")
+    assert lines[start + 1] == f"  Placeholder e-mails (identify no one, never matched): {iba}"
+    assert "  Name(s):  Davis, Olivia; Olivia Davis" in lines
+    assert "  Company:  Davis LLC; Davis, Inc." in lines
+
+
 def test_why_prints_each_links_evidence_and_alternates_once(store: Store) -> None:
     seed(store)
     detail = customer_detail(store, customer_id_named(store, "山田 太郎"))

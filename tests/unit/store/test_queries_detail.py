@@ -45,8 +45,8 @@ def test_alternates_include_what_imported_contact_rows_say(store: Store, tmp_pat
     path = tmp_path / "list.csv"
     path.write_text(
         "id,name,email,phone,zip,country\n"
-        "1,Ann Lee,ann@example.com,(206) 555-0142,98101,US\n"
-        "2,Lee Ann,ann.lee@example.org,+1 206 555 0142,98101,US\n",
+        "1,Ann Lee,ann@leefamily.net,(206) 555-0142,98101,US\n"
+        "2,Lee Ann,ann.lee@fairmail.org,+1 206 555 0142,98101,US\n",
         encoding="utf-8",
     )
     import_contacts(store, path, AccountId("fair"), {}, base_currency="USD", now=NOW)
@@ -55,9 +55,30 @@ def test_alternates_include_what_imported_contact_rows_say(store: Store, tmp_pat
     detail = customer_detail(store, customer_id)
     assert [b.buyer_key for b in detail.buyers] == ["1", "2"]
     assert detail.alternates.names == ("Ann Lee", "Lee Ann")
-    assert detail.alternates.emails == ("ann.lee@example.org", "ann@example.com")
+    assert detail.alternates.emails == ("ann.lee@fairmail.org", "ann@leefamily.net")
     assert detail.alternates.phones == ("(206) 555-0142", "+1 206 555 0142")
     assert detail.alternates.addresses == ("98101, US",)
+
+
+def test_placeholder_emails_stand_apart_and_a_business_of_record_is_nobodys_company(
+    store: Store, tmp_path: Path
+) -> None:
+    iba = "no-reply-amazon-iba-buyer@marketplace.amazon.com"
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "id,name,email,phone,company,zip,country\n"
+        "1,Ann Lee,ann@leefamily.net,(206) 555-0142,Lee GmbH,98101,US\n"
+        f"2,Ann Lee,{iba},(206) 555-0142,Amazon.com Services LLC,98101,US\n"
+        "3,Ann Lee,none@example.com,(206) 555-0142,AMAZON BUSINESS EU SARL,98101,US\n",
+        encoding="utf-8",
+    )
+    import_contacts(store, path, AccountId("fair"), {}, base_currency="USD", now=NOW)
+    with store.engine.connect() as conn:
+        (customer_id,) = set(conn.execute(select(schema.buyers.c.customer_id)).scalars())
+    alternates = customer_detail(store, customer_id).alternates
+    assert alternates.emails == ("ann@leefamily.net",)
+    assert alternates.placeholder_emails == (iba, "none@example.com")
+    assert alternates.companies == ("Lee GmbH",)
 
 
 def test_detail_has_notes_newest_first_watch_state_and_links(seeded: Store) -> None:
