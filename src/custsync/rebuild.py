@@ -38,6 +38,7 @@ from custsync.store.customers import (
 )
 from custsync.store.db import Store
 from custsync.store.facts import load_facts
+from custsync.store.gone_buyers import drop_customers, order_owners
 from custsync.store.identity import set_link_customers, unowned_link_firsts
 from custsync.store.identity_keys import load_profile_texts
 from custsync.store.metrics_sql import customer_metrics
@@ -83,12 +84,16 @@ def write_resolution(
     """Give each cluster its id and write it as a customer; returns how many were written."""
     clusters = resolution.clusters
     previous = customer_ids_of(conn, resolution.scope)
+    if resolution.retired:  # orders that went to a new buyer name the customer they had
+        previous |= order_owners(conn, [r for r in resolution.scope if r not in previous])
     held = set(previous.values())
     live = live_customer_ids(conn, new_id_candidates(clusters)) - held
     assignment = assign_customer_ids(clusters, previous, live)
+    left = set(resolution.retired.values()) - held  # customers whose only buyers went
     pending = list(zip(assignment.ids, clusters, strict=True))
     if resolution.renewed is not None:
         kept = unchanged_customers(conn, pending, previous, resolution.renewed)
+        kept -= set(resolution.retired.values())  # a buyer went, and its orders' figures
         pending = [(cid, cluster) for cid, cluster in pending if cid not in kept]
     written = 0
     stats = GrowthStats(conn, enabled=resolution.renewed is None)  # a full run
@@ -108,6 +113,7 @@ def write_resolution(
         written += len(batch)
         stats.wrote(written)
     write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
+    drop_customers(conn, left)
     customer_of = {
         ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster
     }

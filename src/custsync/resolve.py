@@ -15,8 +15,8 @@ everything, in memory. Both store the same keys, links and parameters for the sa
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -44,10 +44,12 @@ from custsync.pipeline.states import (
     key_state,
     rarity_moves,
 )
+from custsync.records import CustomerId
 from custsync.repair import fetch_stats, repair_links
 from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
 from custsync.store.facts import load_all_facts, load_facts
+from custsync.store.gone_buyers import factless_buyers, retire_buyers
 from custsync.store.identity import (
     SureMoves,
     add_links,
@@ -80,6 +82,8 @@ class Resolution:
     profiles: dict[BuyerRef, BuyerProfile]  # those at hand (all, in a full run)
     facts: dict[BuyerRef, BuyerFacts] | None = None  # those at hand (the touched buyers'; all)
     renewed: frozenset[BuyerRef] | None = None  # buyers with new facts (``None``: all of them)
+    # buyers left with no facts, whose rows went (``store.gone_buyers``): the customer each had
+    retired: Mapping[BuyerRef, CustomerId] = field(default_factory=dict)
 
 
 def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: datetime) -> Resolution:
@@ -87,14 +91,35 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     params = load_params(conn)
     if touched is None:
         return _resolve_all(conn, params, now)
-    if reason := _full_reason(conn, touched, params):  # rescore everything
-        log.info("identity_full_rescore", reason=reason)
-        return _resolve_all(conn, params, now)
     facts = {f.ref: f for f in load_facts(conn, sorted(set(touched)))}
+    gone = load_profiles(conn, set(touched) - facts.keys())  # their keys, to take out
+    retired = retire_buyers(conn, set(touched) - facts.keys())
+    if reason := _full_reason(conn, facts.keys(), params):  # rescore everything
+        log.info("identity_full_rescore", reason=reason)
+        everyone = _resolve_all(conn, params, now)
+        return replace(everyone, retired={**everyone.retired, **retired})
     fresh = {ref: build_profile(f) for ref, f in facts.items()}
+    moved, profiles = _relink(conn, fresh, gone, params, now)
+    left = set(buyers_of(conn, set(retired.values())))  # the rest of a gone buyer's customer
+    found = _cluster_scope(conn, moved | set(fresh) | left, profiles)  # new orders: new metrics
+    return replace(found, facts=facts, renewed=frozenset(fresh), retired=retired)
+
+
+def _relink(
+    conn: Connection,
+    fresh: dict[BuyerRef, BuyerProfile],
+    gone: dict[BuyerRef, BuyerProfile],
+    params: dict[str, int],
+    now: datetime,
+) -> tuple[set[BuyerRef], dict[BuyerRef, BuyerProfile]]:
+    """Store the keys and links of the touched buyers whose profile changed (``fresh``: every
+    touched buyer's) and take out those of the buyers with no facts left (``gone``: their
+    stored profiles), repair the pairs whose keys' counts moved, update the name policies.
+    Returns every buyer whose links may have moved, and the profiles at hand."""
     stored = load_profiles(conn, fresh.keys())
     changed = {ref: p for ref, p in fresh.items() if stored.get(ref) != p}
-    reblocked, reweighed, rarity, held = _store_keys(conn, changed, stored, params)
+    reblocked, reweighed, rarity, held = _store_keys(conn, changed, stored | gone, params, gone)
+    dropped = replace_links(conn, links_touching(conn, gone.keys()), [], now=now)
     rescore = set(changed) | {ref for refs in key_members(conn, rarity).values() for ref in refs}
     profiles = dict(fresh) | load_profiles(conn, rescore - fresh.keys())
     states = StoredStates(conn, given_states(params), held)
@@ -103,8 +128,8 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
         conn, reblocked, reweighed, rescore, profiles, states=states, now=now
     )
     moved = rescore | repaired
-    accounts = {ref[0] for ref in moved}
-    flipped = update_policy(conn, accounts, params, combine(relinked, moves), now=now)
+    accounts = {ref[0] for ref in moved | set(gone)}
+    flipped = update_policy(conn, accounts, params, combine(relinked, moves, dropped), now=now)
     if flipped:
         extra = set(_account_refs(conn, flipped)) - rescore
         profiles |= load_profiles(conn, extra)
@@ -113,8 +138,7 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
         relinked = _rescore(conn, rescore, profiles, states, now)
         update_policy(conn, flipped, params, relinked, now=now)  # sure links stay: no new flip
         moved |= rescore
-    found = _cluster_scope(conn, moved | set(fresh), profiles)  # new orders: new metrics
-    return replace(found, facts=facts, renewed=frozenset(fresh))
+    return moved, profiles
 
 
 def _full_reason(
@@ -137,16 +161,19 @@ def _store_keys(
     fresh: dict[BuyerRef, BuyerProfile],
     stored: dict[BuyerRef, BuyerProfile],
     params: dict[str, int],
+    gone: Collection[BuyerRef] = (),
 ) -> tuple[set[str], dict[str, bool], set[str], dict[str, int]]:
-    """Store the new keys of ``fresh`` instead of those of their ``stored`` profiles. Returns
+    """Store the new keys of ``fresh`` instead of those of their ``stored`` profiles, and none
+    for the ``gone`` buyers (they have no facts left). Returns
     every blocking key that became usable or unusable (the pairs of its holders may have
     become or stopped being candidates), every frequency key whose weight moved (only pairs
     of its holders need rescoring) with whether it moved below the cap of the scores beside
     a shared e-mail or phone too (``states.CappedStates``), every frequency key that stopped
     or started being rare (its few holders are rescored whole), and how many now hold each
     key whose count moved (the scores need not read those again)."""
-    old = {ref: _keys(stored[ref]) for ref in fresh if ref in stored}
-    counted = replace_keys(conn, {ref: _keys(p) for ref, p in fresh.items()}, old)
+    new = {ref: _keys(p) for ref, p in fresh.items()} | dict.fromkeys(gone, frozenset[str]())
+    old = {ref: _keys(stored[ref]) for ref in new if ref in stored}
+    counted = replace_keys(conn, new, old)
     total = params.get(TOTAL_PARAM, 0)
     reweighed: dict[str, bool] = {}
     reblocked: set[str] = set()
@@ -211,15 +238,19 @@ def _cluster_scope(
         found = links_touching(conn, frontier)
         links |= {(link.a, link.b): link for link in found}
         reached = {ref for link in found if link.is_link for ref in (link.a, link.b)}
-        reached |= _override_partners(overrides, frontier)
+        reached |= _override_partners(conn, overrides, frontier)
         frontier = reached - scope
         scope |= frontier
     inside = [link for link in links.values() if link.a in scope and link.b in scope]
     return Resolution(tuple(sorted(scope)), cluster(scope, inside, overrides), profiles)
 
 
-def _override_partners(overrides: Overrides, refs: Collection[BuyerRef]) -> set[BuyerRef]:
-    return {ref for group in overrides.merge_groups if group & set(refs) for ref in group}
+def _override_partners(
+    conn: Connection, overrides: Overrides, refs: Collection[BuyerRef]
+) -> set[BuyerRef]:
+    """The buyers an operator merged with any of ``refs`` (but those gone since)."""
+    partners = {ref for group in overrides.merge_groups if group & set(refs) for ref in group}
+    return set(customer_ids_of(conn, sorted(partners - set(refs)))) | (partners & set(refs))
 
 
 # ---------------------------------------------------------------- full
@@ -229,6 +260,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     """Every buyer, in memory; logs ``identity_full_progress`` after each step (minutes at
     500k buyers)."""
     step = _Steps()
+    retired = retire_buyers(conn, factless_buyers(conn))
     facts: dict[BuyerRef, BuyerFacts] | None = {}
     profiles: dict[BuyerRef, BuyerProfile] = {}
     for found in load_all_facts(conn):
@@ -255,7 +287,7 @@ def _resolve_all(conn: Connection, params: dict[str, int], now: datetime) -> Res
     overrides = fold_overrides(load_overrides(conn))
     clusters = cluster(profiles, links, overrides)
     step("clusters", customers=len(clusters))
-    return Resolution(tuple(sorted(profiles)), clusters, profiles, facts)
+    return Resolution(tuple(sorted(profiles)), clusters, profiles, facts, retired=retired)
 
 
 class _Steps:

@@ -13,7 +13,7 @@ the orders they name (one query per page) join ``touched_buyers``, and the rows 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -155,13 +155,14 @@ def _write_orders(
     stored_keys = _stored_keys(conn, [k for k in latest if k in existing])
     # a new or changed order names its buyer's customer (``write_customers`` keeps it so)
     keyed = [(o.account_id, o.buyer_key) for o in latest.values() if o.buyer_key is not None]
-    owners = customer_ids_of(conn, keyed)
+    owners = customer_ids_of(conn, keyed + [(AccountId(k[0]), b) for k, b in stored_keys.items()])
     fresh: list[Order] = []
     new_rows: list[dict[str, Any]] = []
     for order_key, order in latest.items():
         buyer = order.buyer_key
-        owner = None if buyer is None else owners.get((order.account_id, buyer))
-        row = _order_row(order, now, owner)
+        row = _order_row(
+            order, now, None if buyer is None else owners.get((order.account_id, buyer))
+        )
         known = existing.get(order_key)
         stored_key = stored_keys.get(order_key)
         if known is None:
@@ -172,15 +173,7 @@ def _write_orders(
             continue
         else:
             counts.updated += 1
-            if stored_key is not None and key_strength(stored_key) > key_strength(buyer):
-                buyer = stored_key  # keep the stronger key and the buyer data seen with it
-                row = {k: v for k, v in row.items() if k not in _BUYER_COLUMNS}
-            conn.execute(
-                update(schema.orders)
-                .where(schema.orders.c.account_id == order.account_id)
-                .where(schema.orders.c.order_id == order.order_id)
-                .values(row)
-            )
+            buyer = _update_order(conn, order, row, stored_key, owners)
             if stored_key is not None and stored_key != buyer:
                 counts.touched_buyers.add((order.account_id, stored_key))
         fresh.append(order)
@@ -201,6 +194,34 @@ _BUYER_COLUMNS = frozenset(
         "customer_id",  # the buyer's: it stays with the buyer kept
     }
 )
+
+
+def _update_order(
+    conn: Connection,
+    order: Order,
+    row: dict[str, Any],
+    stored_key: BuyerKey | None,
+    owners: Mapping[tuple[AccountId, BuyerKey], str],
+) -> BuyerKey | None:
+    """Rewrite a stored order; returns the buyer it stays with: its stored key when that is
+    the stronger one (with the buyer data seen with it). The order names that buyer's
+    customer, or, while the buyer has none yet, the customer it named: a buyer whose orders
+    all went to a stronger key leaves the store, and its customer goes with those orders."""
+    buyer = order.buyer_key
+    if stored_key is not None and key_strength(stored_key) > key_strength(buyer):
+        buyer = stored_key
+        row = {k: v for k, v in row.items() if k not in _BUYER_COLUMNS}
+    owner = None if buyer is None else owners.get((order.account_id, buyer))
+    values = {k: v for k, v in row.items() if k != "customer_id"} | (
+        {} if owner is None else {"customer_id": owner}
+    )
+    conn.execute(
+        update(schema.orders)
+        .where(schema.orders.c.account_id == order.account_id)
+        .where(schema.orders.c.order_id == order.order_id)
+        .values(values)
+    )
+    return buyer
 
 
 def key_strength(key: str | None) -> int:
