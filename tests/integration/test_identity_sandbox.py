@@ -3,23 +3,32 @@ API shows them and mapped by the Amazon connector; no server needed)."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Table, select
 
+from custsync.connectors.amazon.mapping import weak_key
+from custsync.connectors.base import Cursor, Page
 from custsync.demo import load_demo_rates
+from custsync.pipeline.facts import BuyerRef
 from custsync.rebuild import rebuild_customers
-from custsync.records import BuyerKey
+from custsync.records import BuyerInfo, BuyerKey, Order, StreamName
 from custsync.sandbox.people import Person
 from custsync.sandbox.vocabulary import vocabulary
 from custsync.sandbox.world import World
 from custsync.store import schema
 from custsync.store.db import Store, open_store, upgrade
+from custsync.store.gone_buyers import factless_buyers
 from custsync.store.identity_keys import key_counts
+from custsync.store.ingest import write_page
+from custsync.store.state import register_account
 from tests.support.sandbox_orders import WorldOrder, amazon_orders, ingest
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
@@ -121,6 +130,57 @@ def test_syncing_in_steps_ends_where_one_full_rebuild_does(
     assert counts == sorted((key, n) for key, n in held.items() if n > 1)  # shared keys only
     with steps.engine.connect() as conn:
         assert key_counts(conn, list(held)) == held
+
+
+def test_orders_read_first_without_their_buyers_e_mail_end_where_a_full_rebuild_does(
+    orders: list[WorldOrder], tmp_path: Path
+) -> None:
+    """Every third batch arrives first as an order report shows it (no e-mail: the weak key
+    of the recipient, or none) and then with its buyers: the weak buyers left with no order
+    go, and the store ends as one full rebuild of the same orders leaves it."""
+    steps = _fresh(f"sqlite:///{tmp_path}/steps.db")
+    cut = len(orders) * 3 // 5
+    ingest(steps, [o.order for o in orders[:cut]], now=NOW)
+    rebuild_customers(steps, None, base_currency="USD", now=NOW)
+    when = NOW
+    for start in range(cut, len(orders), 25):
+        part = [o.order for o in orders[start : start + 25]]
+        batches = [[_without_email(o) for o in part], part] if start // 25 % 3 == 0 else [part]
+        for batch in batches:
+            when += timedelta(minutes=1)
+            rebuild_customers(steps, _stored(steps, batch, when), base_currency="USD", now=when)
+    assert any(_without_email(o.order).is_weak_key for o in orders[cut:])  # buyers that go
+    with steps.engine.connect() as conn:
+        assert factless_buyers(conn) == []
+    steps.dispose()
+    shutil.copy(tmp_path / "steps.db", tmp_path / "full.db")
+    full = open_store(f"sqlite:///{tmp_path}/full.db")
+    rebuild_customers(full, None, base_currency="USD", now=when + timedelta(days=1))
+    assert _memberships(steps) == _memberships(full)
+    for table in (schema.identity_links, schema.identity_keys, schema.identity_key_counts):
+        assert _table(steps, table) == _table(full, table)
+
+
+def _without_email(order: Order) -> Order:
+    """``order`` as the orders report shows it, an hour before its final state."""
+    b = order.buyer
+    seen = BuyerInfo(
+        name=b.name, city=b.city, postal_code=b.postal_code, country_code=b.country_code
+    )
+    key = weak_key(b.name, b.postal_code, b.country_code) if b.name and b.postal_code else None
+    earlier = order.updated_at - timedelta(hours=1)
+    return replace(order, buyer_key=key, buyer=seen, updated_at=earlier, source="report")
+
+
+def _stored(store: Store, orders: list[Order], when: datetime) -> set[BuyerRef]:
+    """Store ``orders`` as a sync does; returns the buyers it touched."""
+    touched: set[BuyerRef] = set()
+    for account in sorted({o.account_id for o in orders}):
+        register_account(store, account, "amazon", None, now=when)
+        page = Page([o for o in orders if o.account_id == account], [], Cursor())
+        counts = write_page(store, account, StreamName.ORDERS, page, run_id="t", now=when)
+        touched |= counts.touched_buyers
+    return touched
 
 
 def _memberships(store: Store) -> dict[frozenset[tuple[str, str]], tuple[object, ...]]:
