@@ -16,7 +16,7 @@ from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.identity import is_usable_block, score_pair, worth_scoring
 from custsync.pipeline.profiles import BuyerProfile, blocking_keys, is_contact_key, stat_keys
 from custsync.pipeline.states import RARITY_KINDS
-from custsync.store.identity import SureMoves, links_between, replace_links
+from custsync.store.identity import SureMoves, links_between, replace_links, reworded
 from custsync.store.identity_keys import StoredStates, key_members, load_profiles
 
 log = structlog.get_logger()
@@ -49,15 +49,18 @@ def repair_links(
     examined = score | flips.keys()
     old = links_between(conn, examined)
     moved = {(link.a, link.b) for link in set(found).symmetric_difference(old)}
+    # the same outcome told from another address or name, now the weightiest: reworded only
+    written = moved | reworded(conn, [x for x in found if (x.a, x.b) not in moved])
     moves = replace_links(
         conn,
-        [x for x in old if (x.a, x.b) in moved],
-        [x for x in found if (x.a, x.b) in moved],
+        [x for x in old if (x.a, x.b) in written],
+        [x for x in found if (x.a, x.b) in written],
         now=now,
     )
     if examined:  # counts only: keys are names and places
         log.info("identity_pairs_repaired", reweighed=len(reweighed), reblocked=len(reblocked),
-                 holders=len(involved), pairs=len(examined), relinked=len(moved))  # fmt: skip
+                 holders=len(involved), pairs=len(examined), relinked=len(moved),
+                 reworded=len(written) - len(moved))  # fmt: skip
     return {ref for pair in moved for ref in pair}, moves
 
 

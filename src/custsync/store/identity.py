@@ -58,12 +58,29 @@ def _link_row(link: Link, customer_id: str, now: datetime) -> dict[str, Any]:
         "buyer_b": ref_text(link.b),
         "rule": link.rule.value,
         "score": float(link.score),  # one type per column: PostgreSQL writes them as arrays
-        "evidence": json.dumps(dict(link.evidence), ensure_ascii=False, sort_keys=True),
+        "evidence": evidence_text(link),
         "created_at": now,
         "is_link": bool(link.is_link),
         "names_conflict": bool(link.names_conflict),
         "is_sure": bool(link.is_sure),
         "has_typos": bool(link.has_typos),
+    }
+
+
+def evidence_text(link: Link) -> str:
+    """A link's evidence as stored: JSON, field by field."""
+    return json.dumps(dict(link.evidence), ensure_ascii=False, sort_keys=True)
+
+
+def reworded(conn: Connection, links: Iterable[Link]) -> set[tuple[BuyerRef, BuyerRef]]:
+    """The pairs of ``links`` (each stored for its pair, with the same outcome) whose stored
+    evidence reads otherwise: another of their addresses or names weighs most now."""
+    wanted = {(ref_text(x.a), ref_text(x.b)): x for x in links}
+    query = "SELECT buyer_a, buyer_b, evidence FROM identity_links WHERE buyer_a {}"
+    return {
+        (link.a, link.b)
+        for a, b, text in rows_in(conn, query, {a for a, _ in wanted})
+        if (link := wanted.get((a, b))) is not None and text != evidence_text(link)
     }
 
 
