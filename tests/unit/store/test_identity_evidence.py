@@ -4,6 +4,7 @@ outcome may be told from another of the pair's addresses or names."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,12 +15,8 @@ from custsync.store import schema
 from custsync.store.db import Store, open_store, upgrade
 from tests.unit.store.test_identity_store import HOME, NOW, _ingest, _order, _rates, _snapshot
 
-AUSTIN = BuyerInfo(
-    address_line1="5 Pine Street",
-    city="Austin",
-    state="TX",
-    postal_code="78701",
-    country_code="US",
+AUSTIN = replace(
+    HOME, address_line1="5 Pine Street", city="Austin", state="TX", postal_code="78701"
 )
 
 
@@ -53,13 +50,7 @@ def _neighbours() -> list[Order]:
             "amazon",
             f"n{i}@x",
             name,
-            home=BuyerInfo(
-                address_line1=f"{20 + 2 * i} Pine Street",
-                city="Austin",
-                state="TX",
-                postal_code="78701",
-                country_code="US",
-            ),
+            home=replace(AUSTIN, address_line1=f"{20 + 2 * i} Pine Street"),
             day=5,
         )
         for i, name in enumerate(["Cy Fox", "Di Ray"])
