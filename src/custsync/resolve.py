@@ -49,7 +49,7 @@ from custsync.repair import fetch_stats, repair_links
 from custsync.store import schema
 from custsync.store.customers import all_refs, buyers_of, customer_ids_of
 from custsync.store.facts import load_all_facts, load_facts
-from custsync.store.gone_buyers import factless_buyers, retire_buyers
+from custsync.store.gone_buyers import factless_buyers, order_owners, retire_buyers
 from custsync.store.identity import (
     SureMoves,
     add_links,
@@ -92,8 +92,9 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     if touched is None:
         return _resolve_all(conn, params, now)
     facts = {f.ref: f for f in load_facts(conn, sorted(set(touched)))}
-    gone = load_profiles(conn, set(touched) - facts.keys())  # their keys, to take out
-    retired = retire_buyers(conn, set(touched) - facts.keys())
+    vanished = set(touched) - facts.keys() | _left_behind(conn, facts)
+    gone = load_profiles(conn, vanished)  # their keys, to take out
+    retired = retire_buyers(conn, vanished)
     if reason := _full_reason(conn, facts.keys(), params):  # rescore everything
         log.info("identity_full_rescore", reason=reason)
         everyone = _resolve_all(conn, params, now)
@@ -103,6 +104,16 @@ def resolve(conn: Connection, touched: Collection[BuyerRef] | None, *, now: date
     left = set(buyers_of(conn, set(retired.values())))  # the rest of a gone buyer's customer
     found = _cluster_scope(conn, moved | set(fresh) | left, profiles)  # new orders: new metrics
     return replace(found, facts=facts, renewed=frozenset(fresh), retired=retired)
+
+
+def _left_behind(conn: Connection, facts: Mapping[BuyerRef, BuyerFacts]) -> set[BuyerRef]:
+    """Buyers a run left with no facts when it stopped before its refresh (their orders went
+    to a stronger key): the others of the customers that the orders of ``facts``' buyers not
+    resolved yet still name (``store.ingest`` keeps that customer until they have one)."""
+    unresolved = set(facts) - set(customer_ids_of(conn, sorted(facts)))
+    named = set(order_owners(conn, unresolved).values())
+    others = set(buyers_of(conn, named)) - facts.keys() if named else set()
+    return others - {f.ref for f in load_facts(conn, sorted(others))}
 
 
 def _relink(

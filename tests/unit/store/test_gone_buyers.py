@@ -107,3 +107,19 @@ def test_an_order_read_again_without_its_buyer_still_names_its_customer(store: S
     with store.engine.connect() as conn:
         named = conn.execute(select(o.c.buyer_key, o.c.customer_id, o.c.buyer_name)).one()
     assert tuple(named) == ("ann@marketplace.amazon.com", customer, "Ann Lee")
+
+
+def test_a_refresh_after_a_crash_finds_the_buyer_an_order_left(store: Store) -> None:
+    """The run that moved the order stopped before its refresh: the next one is given no
+    buyer, finds the new one stale, and the buyer its order left through the customer the
+    order still names."""
+    weak = _order(1, "amazon", "weak:aaaa", "Ann Lee", phone="2065550142")
+    shop = _order(2, "shop", "1001", "Ann Lee", phone="2065550142", day=2)
+    _rates(store)
+    _ingest(store, [weak, shop], NOW)
+    rebuild_customers(store, None, base_currency="USD", now=NOW)
+    (ann,) = set(_buyers(store).values())
+    _ingest(store, [_seen_again(weak, "ann@marketplace.amazon.com")], LATER)
+    rebuild_customers(store, (), base_currency="USD", now=LATER + timedelta(hours=2))
+    assert _buyers(store) == {"ann@marketplace.amazon.com": ann, "1001": ann}
+    assert _customers(store) == {ann: (2, "Ann Lee")}
