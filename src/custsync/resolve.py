@@ -7,9 +7,10 @@ its links), and so are the few holders of a spelling that stopped or started bei
 between the other buyers only the pairs a key's change can reach are redone (the holders of
 a frequency key whose weight moved, of a blocking key that became usable or not:
 ``pipeline.states``). Scores read each key's state from the stored counts as they ask for it.
-Then every customer a touched buyer is in is reclustered with everything linked to it. Full:
-everything, in memory. Both store the same keys, links and parameters for the same data
-(tests compare them).
+A touched buyer with no facts left (its orders went to a stronger key) leaves with its keys
+and links (``store.gone_buyers``). Then every customer a touched buyer is in is reclustered
+with everything linked to it. Full: everything, in memory, without the buyers with no facts.
+Both store the same keys, links and parameters for the same data (tests compare them).
 """
 
 from __future__ import annotations
