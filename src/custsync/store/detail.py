@@ -51,7 +51,7 @@ class Alternates:
     phones: tuple[str, ...]
     companies: tuple[str, ...]
     addresses: tuple[str, ...]
-    placeholder_emails: tuple[str, ...] = ()
+    placeholder_emails: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +298,8 @@ def _alternates(sources: Iterable[tuple[Iterable[RowMapping], str]]) -> Alternat
         for r in rows:
             for field in _TEXT_PARTS:
                 value = r[f"{prefix}{field}"]
-                if value and value.strip():
-                    seen[_kind_of(field, value.strip())].add(value.strip())
+                if value and value.strip() and (kind := _kind_of(field, value.strip())):
+                    seen[kind].add(value.strip())
             parts = [r[f"{prefix}{name}"] for name in _ADDRESS_PARTS]
             address = ", ".join(p.strip() for p in parts if p and p.strip())
             if address:
@@ -314,10 +314,11 @@ def _alternates(sources: Iterable[tuple[Iterable[RowMapping], str]]) -> Alternat
     )
 
 
-def _kind_of(field: str, value: str) -> str:
-    """Which alternates a value of ``field`` goes to (``"none"``: a business of record)."""
+def _kind_of(field: str, value: str) -> str | None:
+    """Which alternates a value of ``field`` goes to (``None``: a business of record, which
+    goes nowhere)."""
     if field == "email" and email_kind(value) is EmailKind.JUNK:
         return "placeholder_email"
     if field in ("name", "company") and fold(value) in BUSINESSES_OF_RECORD:
-        return "none"
+        return None
     return field
