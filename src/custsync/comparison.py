@@ -26,11 +26,11 @@ from custsync.store.db import Store
 from custsync.store.identity import (
     explained_links,
     links_touching,
-    load_overrides,
     load_params,
     ref_text,
 )
 from custsync.store.identity_keys import StoredStates, key_counts, key_members, load_profiles
+from custsync.store.overrides import load_overrides
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ from custsync.store.annotations import resolve_customer
 from custsync.store.contacts import write_contacts
 from custsync.store.customers import buyers_of, customer_ids_of, set_fx_rate
 from custsync.store.db import Store
-from custsync.store.identity import add_override, parse_ref, ref_text
+from custsync.store.identity import parse_ref, ref_text
+from custsync.store.overrides import add_override
 
 
 def merge_customers(

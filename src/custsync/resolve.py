@@ -55,7 +55,6 @@ from custsync.store.identity import (
     SureMoves,
     add_links,
     links_touching,
-    load_overrides,
     load_params,
     replace_links,
     save_params,
@@ -69,6 +68,7 @@ from custsync.store.identity_keys import (
     replace_keys,
     store_all_keys,
 )
+from custsync.store.overrides import load_overrides
 
 TOTAL_PARAM = "total_state"
 RULES_PARAM = "rules_version"  # the ``RULES_VERSION`` of the last full resolution

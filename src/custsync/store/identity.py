@@ -1,4 +1,5 @@
-"""Identity data in the store: buyer keys, links, operator overrides, learnt parameters.
+"""Identity data in the store: buyer keys, links, learnt parameters (operator overrides:
+``store.overrides``).
 
 Connection-level functions run inside the caller's transaction (a rebuild is one); the
 ``store``-level ones open their own. Buyers are written in links as ``ACCOUNT:KEY`` (account
@@ -26,7 +27,6 @@ from sqlalchemy import (
 )
 
 from custsync.errors import StoreError
-from custsync.pipeline.clusters import OverrideAction
 from custsync.pipeline.facts import BuyerRef
 from custsync.pipeline.identity import Link
 from custsync.pipeline.scoring import Rule
@@ -298,36 +298,6 @@ def save_params(conn: Connection, params: Mapping[str, int], *, now: datetime) -
         conn.execute(delete(p).where(one_of(p.c.name, sorted(params))))
         rows = [{"name": k, "value": v, "updated_at": now} for k, v in sorted(params.items())]
         conn.execute(insert(p), rows)
-
-
-def load_overrides(conn: Connection) -> list[OverrideAction]:
-    o = schema.identity_overrides
-    query = select(o.c.action, o.c.buyer).order_by(o.c.created_at, o.c.override_id)
-    return [
-        OverrideAction(action, frozenset(parse_ref(text) for text in json.loads(buyers or "[]")))
-        for action, buyers in conn.execute(query)
-    ]
-
-
-def add_override(
-    store: Store,
-    action: str,
-    buyers: Collection[BuyerRef],
-    *,
-    customer_a: str | None,
-    customer_b: str | None,
-    now: datetime,
-) -> None:
-    with store.begin() as conn:
-        conn.execute(
-            insert(schema.identity_overrides).values(
-                action=action,
-                customer_a=customer_a,
-                customer_b=customer_b,
-                buyer=json.dumps(sorted(ref_text(ref) for ref in buyers)),
-                created_at=now,
-            )
-        )
 
 
 # ---------------------------------------------------------------- explanations

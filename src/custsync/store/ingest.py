@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
 from custsync.connectors.base import Page
+from custsync.pipeline.facts import BuyerRef
 from custsync.records import (
     WEAK_KEY_PREFIX,
     AccountId,
@@ -36,6 +37,7 @@ from custsync.store import schema
 from custsync.store.customers import customer_ids_of
 from custsync.store.db import Store
 from custsync.store.leases import Lease, extend_lease
+from custsync.store.overrides import carry_overrides
 from custsync.store.page_fit import fit_page
 from custsync.store.refs import pair_filters
 from custsync.store.state import save_cursor
@@ -158,6 +160,7 @@ def _write_orders(
     owners = customer_ids_of(conn, keyed + [(AccountId(k[0]), b) for k, b in stored_keys.items()])
     fresh: list[Order] = []
     new_rows: list[dict[str, Any]] = []
+    moves: dict[BuyerRef, set[BuyerRef]] = {}  # old buyer → the buyers its orders went to
     for order_key, order in latest.items():
         buyer = order.buyer_key
         row = _order_row(
@@ -174,8 +177,11 @@ def _write_orders(
         else:
             counts.updated += 1
             buyer = _update_order(conn, order, row, stored_key, owners)
-            if stored_key is not None and stored_key != buyer:
+            if stored_key is not None and buyer is not None and stored_key != buyer:
                 counts.touched_buyers.add((order.account_id, stored_key))
+                moves.setdefault((order.account_id, stored_key), set()).add(
+                    (order.account_id, buyer)
+                )
         fresh.append(order)
         if buyer is None:
             counts.unlinked_orders += 1
@@ -184,6 +190,7 @@ def _write_orders(
     if new_rows:
         conn.execute(insert(schema.orders), new_rows)
     _replace_lines(conn, fresh)
+    carry_overrides(conn, moves)  # an operator's merge or split follows the orders
 
 
 _BUYER_COLUMNS = frozenset(
