@@ -30,7 +30,15 @@ from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
-from custsync.store.refs import chunks, one_of, over_arrays, pair_filters, pair_rows, rows_in
+from custsync.store.refs import (
+    chunks,
+    insert_rows,
+    one_of,
+    over_arrays,
+    pair_filters,
+    pair_rows,
+    rows_in,
+)
 
 __all__ = ["BuyerRef", "load_buyer_facts"]
 
@@ -171,14 +179,12 @@ def write_customers(
     rows = [_customer_row(r, now) for r in records]
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
     rows.sort(key=lambda row: row["customer_id"])
-    for batch in chunks(rows, 2000):
-        conn.execute(insert(c), batch)
+    insert_rows(conn, c, rows)
     buyer_rows = sorted(
         (_buyer_row(r, x, now) for r, x in written),
         key=lambda row: (row["account_id"], row["buyer_key"]),
     )
-    for batch in chunks(buyer_rows, 2000):
-        conn.execute(insert(b), batch)
+    insert_rows(conn, b, buyer_rows)
     moved = [
         r for r in buyer_rows if held.get((r["account_id"], r["buyer_key"])) != r["customer_id"]
     ]
@@ -187,8 +193,7 @@ def write_customers(
         (_total_row(r.customer_id, total) for r in records for total in r.totals),
         key=lambda row: (row["customer_id"], row["currency"]),
     )
-    for batch in chunks(totals, 2000):
-        conn.execute(insert(t), batch)
+    insert_rows(conn, t, totals)
 
 
 def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]) -> None:

@@ -33,7 +33,7 @@ from custsync.pipeline.scoring import Rule
 from custsync.records import AccountId, BuyerKey
 from custsync.store import schema
 from custsync.store.db import Store
-from custsync.store.refs import chunks, one_of, over_arrays, rows_in
+from custsync.store.refs import chunks, insert_rows, one_of, over_arrays, rows_in
 
 
 def ref_text(ref: BuyerRef) -> str:
@@ -91,9 +91,7 @@ def _touching(refs: Sequence[BuyerRef]) -> Any:
 
 
 def add_links(conn: Connection, links: Iterable[Link], *, now: datetime) -> None:
-    rows = [_link_row(link, "", now) for link in links]
-    for batch in chunks(rows, 5000):
-        conn.execute(insert(schema.identity_links), batch)
+    insert_rows(conn, schema.identity_links, [_link_row(link, "", now) for link in links])
 
 
 SureMoves = dict[str, tuple[int, int]]  # account → change in its sure links, and with typos

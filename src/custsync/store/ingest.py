@@ -39,7 +39,7 @@ from custsync.store.db import Store
 from custsync.store.leases import Lease, extend_lease
 from custsync.store.overrides import carry_overrides
 from custsync.store.page_fit import fit_page
-from custsync.store.refs import pair_filters
+from custsync.store.refs import insert_rows, pair_filters
 from custsync.store.state import save_cursor
 
 
@@ -187,8 +187,7 @@ def _write_orders(
             counts.unlinked_orders += 1
         else:
             counts.touched_buyers.add((order.account_id, buyer))
-    if new_rows:
-        conn.execute(insert(schema.orders), new_rows)
+    insert_rows(conn, schema.orders, new_rows)
     _replace_lines(conn, fresh)
     carry_overrides(conn, moves)  # an operator's merge or split follows the orders
 
@@ -290,8 +289,7 @@ def _replace_lines(conn: Connection, fresh: Sequence[Order]) -> None:
         for order in fresh
         for line in order.lines
     ]
-    if rows:
-        conn.execute(insert(lines), rows)
+    insert_rows(conn, lines, rows)
 
 
 def _write_events(
@@ -322,8 +320,7 @@ def _write_events(
             matches = [table.c.account_id == key[0]]
             matches += [table.c[c] == value for c, value in zip(id_columns, key[1:], strict=True)]
             conn.execute(update(table).where(and_(*matches)).values(row))
-    if new_rows:
-        conn.execute(insert(table), new_rows)
+    insert_rows(conn, table, new_rows)
     return changed
 
 

@@ -11,7 +11,7 @@ parse of a long statement it cannot cache, and the server 500 parameters to bind
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -21,9 +21,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     CursorResult,
+    Table,
     and_,
     any_,
     bindparam,
+    insert,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -32,6 +34,7 @@ from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 CHUNK = 500
 ARRAY_CHUNK = 10_000  # values per PostgreSQL lookup (one array parameter)
 ARRAY_ROWS = 50_000  # rows per PostgreSQL statement written over arrays (``over_arrays``)
+WRITE_CHUNK = 2000  # rows per executemany
 T = TypeVar("T")
 
 
@@ -159,3 +162,31 @@ def over_arrays(conn: Connection, statement: str, rows: Iterable[Sequence[Any]])
     orders wrote 24,000 rows that way, more than a second of its time."""
     for chunk in chunks(rows, ARRAY_ROWS):
         conn.exec_driver_sql(statement, tuple(list(column) for column in zip(*chunk, strict=True)))
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same columns): an executemany on SQLite, where it is a
+    loop in C; on PostgreSQL ``INSERT ... SELECT FROM unnest(...)`` over arrays, each value
+    bound as SQLAlchemy binds it (``UtcDateTime``, ``Money``), since an executemany there
+    runs the statement once per row."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        for batch in chunks(rows, WRITE_CHUNK):
+            conn.execute(insert(table), batch)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    quote = conn.dialect.identifier_preparer.quote
+    marks = ", ".join(f"%b::{column.type.compile(dialect=conn.dialect)}[]" for column in columns)
+    target = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
+    statement = f"INSERT INTO {target} SELECT * FROM unnest({marks})"  # noqa: S608 (schema names)
+    binds = [column.type.bind_processor(conn.dialect) for column in columns]
+    over_arrays(conn, statement, (_bound(row, names, binds) for row in rows))
+
+
+def _bound(row: Mapping[str, Any], names: Sequence[str], binds: Sequence[Any]) -> list[Any]:
+    return [
+        value if bind is None or value is None else bind(value)
+        for value, bind in zip((row[name] for name in names), binds, strict=True)
+    ]

@@ -4,12 +4,27 @@ binary array on PostgreSQL); writing rows over arrays on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, event, insert, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    select,
+)
 
 from custsync.store import refs
 from custsync.store.db import Store, open_store
 from custsync.store.refs import one_of, pair_filters
+from custsync.store.types import Money, UtcDateTime
 
 _META = MetaData()
 _ROWS = Table(
@@ -101,3 +116,38 @@ def test_over_arrays_runs_a_statement_over_every_row_in_chunks(
     store.dispose()
     assert found == sorted(_KEYS)  # commas, quotes, braces, "NULL" and "" as they are
     assert statements.count(insert_rows) == 3
+
+
+_TYPED = Table(
+    "refs_typed",
+    _META,
+    Column("id", Integer, primary_key=True),
+    Column("label", Text),
+    Column("amount", Money, nullable=False),
+    Column("seen_at", UtcDateTime),
+    Column("flag", Boolean, nullable=False),
+    Column("order", String(8)),  # a reserved word for a column name
+)
+
+
+def test_insert_rows_stores_every_value_as_the_schema_binds_it(store: Store) -> None:
+    _META.create_all(store.engine)
+    seen = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    rows = [
+        {"id": n, "label": label, "amount": Decimal(amount), "seen_at": at, "flag": n % 2 == 0,
+         "order": order}
+        for n, (label, amount, at, order) in enumerate(
+            [("a", "12.34", seen, "x"), (None, "-0.05", None, None), ('d"e{,}', "0", seen, "")]
+        )
+    ]  # fmt: skip
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with store.begin() as conn:
+        refs.insert_rows(conn, _TYPED, rows)
+        refs.insert_rows(conn, _TYPED, [])
+    with store.engine.connect() as conn:
+        found = [dict(row._mapping) for row in conn.execute(select(_TYPED).order_by(_TYPED.c.id))]
+    assert found == rows
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert len(inserts) == 1  # one statement for the three rows (an executemany on SQLite)
+    assert ("unnest" in inserts[0]) == (store.engine.dialect.name == "postgresql")
