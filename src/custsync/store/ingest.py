@@ -146,11 +146,7 @@ def _order_row(order: Order, now: datetime, customer_id: str | None) -> dict[str
 def _write_orders(
     conn: Connection, page: Sequence[Order], counts: PageCounts, now: datetime
 ) -> None:
-    latest: dict[tuple[str, ...], Order] = {}
-    for order in page:  # the same order twice in a page: the later update wins
-        key: tuple[str, ...] = (order.account_id, order.order_id)
-        if key not in latest or order.updated_at >= latest[key].updated_at:
-            latest[key] = order
+    latest = _latest(page)
     if not latest:
         return
     existing = _existing(conn, schema.orders, ("order_id",), list(latest))
@@ -178,10 +174,9 @@ def _write_orders(
             counts.updated += 1
             buyer = _update_order(conn, order, row, stored_key, owners)
             if stored_key is not None and buyer is not None and stored_key != buyer:
-                counts.touched_buyers.add((order.account_id, stored_key))
-                moves.setdefault((order.account_id, stored_key), set()).add(
-                    (order.account_id, buyer)
-                )
+                left = (order.account_id, stored_key)
+                counts.touched_buyers.add(left)
+                moves.setdefault(left, set()).add((order.account_id, buyer))
         fresh.append(order)
         if buyer is None:
             counts.unlinked_orders += 1
@@ -190,6 +185,16 @@ def _write_orders(
     insert_rows(conn, schema.orders, new_rows)
     _replace_lines(conn, fresh)
     carry_overrides(conn, moves)  # an operator's merge or split follows the orders
+
+
+def _latest(page: Sequence[Order]) -> dict[tuple[str, ...], Order]:
+    """Each order of ``page`` once: the same order twice in a page, the later update wins."""
+    latest: dict[tuple[str, ...], Order] = {}
+    for order in page:
+        key: tuple[str, ...] = (order.account_id, order.order_id)
+        if key not in latest or order.updated_at >= latest[key].updated_at:
+            latest[key] = order
+    return latest
 
 
 _BUYER_COLUMNS = frozenset(
