@@ -50,6 +50,13 @@ def _plan_of_a_batch_delete(conn: Connection) -> str:
     return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
 
 
+def _looks_keys_up(plan: str) -> bool:
+    """Whether the plan finds the buyers by their keys in the index (not every buyer of the
+    account, matched to the keys afterwards)."""
+    conditions = [line for line in plan.splitlines() if "Index Cond:" in line]
+    return any("buyer_key" in line for line in conditions)
+
+
 @pytest.mark.postgres
 def test_a_full_run_keeps_batch_lookups_on_the_index_as_its_tables_fill(
     pg_store: Store,
@@ -59,9 +66,8 @@ def test_a_full_run_keeps_batch_lookups_on_the_index_as_its_tables_fill(
         before = _plan_of_a_batch_delete(conn)
         GrowthStats(conn, enabled=True).wrote(BUYERS)
         after = _plan_of_a_batch_delete(conn)
-    assert "Filter: ((buyer_key)::text = ANY" in before  # every buyer of the account read
-    assert "buyer_key)::text = ANY" in after.split("Index Cond:")[1]
-    assert "Filter:" not in after
+    assert not _looks_keys_up(before)  # every buyer of the account read
+    assert _looks_keys_up(after)
 
 
 @pytest.mark.postgres
@@ -70,7 +76,7 @@ def test_an_incremental_run_leaves_statistics_to_autovacuum(pg_store: Store) -> 
         _fill(conn)
         GrowthStats(conn, enabled=False).wrote(BUYERS)
         plan = _plan_of_a_batch_delete(conn)
-    assert "Filter: ((buyer_key)::text = ANY" in plan
+    assert not _looks_keys_up(plan)
 
 
 @pytest.mark.postgres
