@@ -13,6 +13,7 @@ import json
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+import structlog
 from sqlalchemy import Connection, insert, select, update
 
 from custsync.pipeline.clusters import OverrideAction
@@ -20,6 +21,8 @@ from custsync.pipeline.facts import BuyerRef
 from custsync.store import schema
 from custsync.store.db import Store
 from custsync.store.identity import parse_ref, ref_text
+
+log = structlog.get_logger()
 
 
 def load_overrides(conn: Connection) -> list[OverrideAction]:
@@ -50,14 +53,14 @@ def add_override(
         )
 
 
-def carry_overrides(conn: Connection, moves: Mapping[BuyerRef, Collection[BuyerRef]]) -> int:
+def carry_overrides(conn: Connection, moves: Mapping[BuyerRef, Collection[BuyerRef]]) -> None:
     """Let every override naming a buyer of ``moves`` (old buyer → the buyers its orders
-    went to) name those buyers too; returns how many overrides changed. The old buyer stays
-    named: it may keep other orders."""
+    went to) name those buyers too (logged: ``overrides_carried``, their ids). The old buyer
+    stays named: it may keep other orders."""
     if not moves:
-        return 0
+        return
     o = schema.identity_overrides
-    changed = 0
+    changed: list[int] = []
     for override_id, text in conn.execute(select(o.c.override_id, o.c.buyer)).all():
         named = _refs(text)
         gained = {new for old in named & moves.keys() for new in moves[old]} - named
@@ -65,8 +68,9 @@ def carry_overrides(conn: Connection, moves: Mapping[BuyerRef, Collection[BuyerR
             conn.execute(
                 update(o).where(o.c.override_id == override_id).values(buyer=_text(named | gained))
             )
-            changed += 1
-    return changed
+            changed.append(override_id)
+    if changed:
+        log.info("overrides_carried", overrides=changed)
 
 
 def _refs(text: str | None) -> frozenset[BuyerRef]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from structlog.testing import capture_logs
+
 from custsync.curation import merge_customers, split_buyer
 from custsync.rebuild import rebuild_customers
 from custsync.records import AccountId, BuyerKey
@@ -32,7 +34,9 @@ def test_a_merge_holds_for_the_buyer_the_merged_orders_moved_to(store: Store) ->
     rebuild_customers(store, None, base_currency="USD", now=NOW)
     first, second = sorted(set(_buyers(store).values()))  # nothing links them
     kept = merge_customers(store, first, second, base_currency="USD", now=OPERATOR)
-    _refresh(store, [_seen_again(weak, E_MAIL)])
+    with capture_logs() as logs:
+        _refresh(store, [_seen_again(weak, E_MAIL)])
+    assert [e["overrides"] for e in logs if e["event"] == "overrides_carried"] == [[1]]
     assert _buyers(store) == {E_MAIL: kept, "1001": kept}
     with store.engine.connect() as conn:
         (merge,) = load_overrides(conn)
