@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection
@@ -33,12 +34,13 @@ from custsync.store.customers import (
     customer_ids_of,
     live_customer_ids,
     load_fx_rates,
+    name_orders_customer,
     stale_buyer_refs,
     write_customers,
 )
 from custsync.store.db import Store
 from custsync.store.facts import load_facts
-from custsync.store.gone_buyers import drop_customers, order_owners
+from custsync.store.gone_buyers import drop_customers, order_owners, stray_orders, successors
 from custsync.store.identity import set_link_customers, unowned_link_firsts
 from custsync.store.identity_keys import load_profile_texts
 from custsync.store.metrics_sql import customer_metrics
@@ -112,8 +114,13 @@ def write_resolution(
             log.info("customers_written", customers=written + len(batch), of=len(pending))
         written += len(batch)
         stats.wrote(written)
-    write_customers(conn, [], assignment.merged_into, now=now, currency=fx.base_currency)
-    drop_customers(conn, left)
+    strays = stray_orders(conn, None if resolution.renewed is None else resolution.scope)
+    handed = successors(left, strays)  # customers whose buyers' orders went to another's
+    merged = assignment.merged_into | handed
+    write_customers(conn, [], merged, now=now, currency=fx.base_currency)
+    owners = {ref: owner for ref, _, owner in strays}
+    name_orders_customer(conn, [_owner_row(ref, owner) for ref, owner in sorted(owners.items())])
+    drop_customers(conn, left - handed.keys())
     customer_of = {
         ref: cid for cid, cluster in zip(assignment.ids, clusters, strict=True) for ref in cluster
     }
@@ -138,6 +145,10 @@ def unchanged_customers(
     }
     members = buyer_counts(conn, same)
     return {cid for cid, cluster in same.items() if members.get(cid) == len(cluster)}
+
+
+def _owner_row(ref: BuyerRef, owner: CustomerId) -> dict[str, Any]:
+    return {"account_id": ref[0], "buyer_key": ref[1], "customer_id": owner}
 
 
 def _standing_buyers(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from custsync.errors import StoreError
+from custsync.records import CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
 
@@ -133,3 +135,33 @@ def _watch_entries(conn: Connection, customer_id: str | None) -> list[WatchEntry
     if customer_id is not None:
         query = query.where(w.c.customer_id == customer_id)
     return [WatchEntry(**row._mapping) for row in conn.execute(query)]
+
+
+def follow_merges(conn: Connection, merged_into: Mapping[CustomerId, CustomerId]) -> None:
+    """Notes and watchlist entries of customers merged into others go to the customer that
+    took them over (through a chain of merges made at once, to its end). A watched customer
+    merged into a watched one leaves its reason beside the other's."""
+    n, w = schema.customer_notes, schema.watchlist
+    for old in sorted(merged_into):
+        new = _survivor(old, merged_into)
+        conn.execute(update(n).where(n.c.customer_id == old).values(customer_id=new))
+        moved = conn.execute(select(w.c.reason).where(w.c.customer_id == old)).first()
+        if moved is None:
+            continue
+        kept = conn.execute(select(w.c.reason).where(w.c.customer_id == new)).first()
+        if kept is None:
+            conn.execute(update(w).where(w.c.customer_id == old).values(customer_id=new))
+            continue
+        reasons = [r for r in (kept.reason, moved.reason) if r]
+        conn.execute(delete(w).where(w.c.customer_id == old))
+        joined = "; ".join(dict.fromkeys(reasons)) or None
+        conn.execute(update(w).where(w.c.customer_id == new).values(reason=joined))
+
+
+def _survivor(old: CustomerId, merged_into: Mapping[CustomerId, CustomerId]) -> CustomerId:
+    current = merged_into[old]
+    for _ in range(MERGE_HOPS):
+        if current not in merged_into:
+            break
+        current = merged_into[current]
+    return current

@@ -28,6 +28,7 @@ from custsync.pipeline.merge import Contact, latest_sighting
 from custsync.pipeline.metrics import CurrencyTotal, Metrics
 from custsync.records import AccountId, BuyerKey, CustomerId
 from custsync.store import schema
+from custsync.store.annotations import follow_merges
 from custsync.store.db import Store
 from custsync.store.facts import load_buyer_facts
 from custsync.store.refs import (
@@ -180,6 +181,7 @@ def write_customers(
     rows += [_tombstone(old, new, currency, now) for old, new in sorted(merged_into.items())]
     rows.sort(key=lambda row: row["customer_id"])
     insert_rows(conn, c, rows)
+    follow_merges(conn, merged_into)
     buyer_rows = sorted(
         (_buyer_row(r, x, now) for r, x in written),
         key=lambda row: (row["account_id"], row["buyer_key"]),
@@ -188,7 +190,7 @@ def write_customers(
     moved = [
         r for r in buyer_rows if held.get((r["account_id"], r["buyer_key"])) != r["customer_id"]
     ]
-    _name_orders_customer(conn, moved)
+    name_orders_customer(conn, moved)
     totals = sorted(
         (_total_row(r.customer_id, total) for r in records for total in r.totals),
         key=lambda row: (row["customer_id"], row["currency"]),
@@ -196,7 +198,7 @@ def write_customers(
     insert_rows(conn, t, totals)
 
 
-def _name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]) -> None:
+def name_orders_customer(conn: Connection, buyer_rows: Sequence[dict[str, Any]]) -> None:
     """The orders of these buyers, new or moved to another customer, name their customer
     (``orders.customer_id``, which the metrics of the whole store group by); the orders of
     a buyer that stays where it was name it already. Only the orders naming another one are

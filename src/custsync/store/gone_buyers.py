@@ -3,14 +3,18 @@
 A buyer goes when every order it had was seen again under a stronger key (an Amazon order
 first read without the buyer's e-mail, so under a key derived from the recipient, then with
 it): a full rebuild knows no such buyer, so a refresh drops its row (and ``resolve`` its keys
-and links). The order keeps naming the gone buyer's customer until its new buyer has one
-(``store.ingest``), so that customer passes to the new buyer; one left with no buyer and no
-order is deleted.
+and links). The order keeps naming the gone buyer's customer until the refresh after
+(``store.ingest``): a new buyer with no customer yet takes that customer over; a new buyer
+that has one takes it in, and the gone buyer's customer is recorded as merged into it (its
+notes and watchlist entry follow, as after any merge). A customer left with no buyer that
+no order names is deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, delete, exists, select
 
@@ -52,6 +56,43 @@ def order_owners(conn: Connection, refs: Collection[BuyerRef]) -> dict[BuyerRef,
         ref = (AccountId(account), BuyerKey(key))
         found[ref] = min(found.get(ref, cid), cid)  # orders of two gone buyers: the smaller
     return found
+
+
+def stray_orders(
+    conn: Connection, refs: Collection[BuyerRef] | None
+) -> list[tuple[BuyerRef, CustomerId, CustomerId]]:
+    """(buyer, a customer some of its orders name, the buyer's customer) wherever the two
+    differ, for the buyers of ``refs`` (``None``: every buyer): orders that went to another
+    buyer key keep naming the customer they had until the refresh after (``store.ingest``)."""
+    query = (
+        "SELECT DISTINCT o.account_id, o.buyer_key, o.customer_id, b.customer_id"
+        " FROM orders AS o JOIN buyers AS b"
+        " ON b.account_id = o.account_id AND b.buyer_key = o.buyer_key"
+        " WHERE o.customer_id <> b.customer_id"
+    )
+    if refs is None:
+        rows: Iterable[Any] = conn.exec_driver_sql(query)
+    else:
+        rows = pair_rows(conn, f"{query} AND o.account_id = %s AND o.buyer_key {{}}", refs)
+    return sorted(
+        ((AccountId(a), BuyerKey(k)), CustomerId(named), CustomerId(owner))
+        for a, k, named, owner in rows
+    )
+
+
+def successors(
+    left: Collection[CustomerId], strays: Iterable[tuple[BuyerRef, CustomerId, CustomerId]]
+) -> dict[CustomerId, CustomerId]:
+    """For each customer of ``left`` (whose buyers went) that orders still name, the customer
+    now holding most of the buyers of those orders (ties: the smaller id): it is recorded as
+    merged into that one, as when two customers merge."""
+    holders: dict[CustomerId, Counter[CustomerId]] = {}
+    for _, named, owner in strays:
+        if named in left:
+            holders.setdefault(named, Counter())[owner] += 1
+    return {
+        old: min(counts, key=lambda cid: (-counts[cid], cid)) for old, counts in holders.items()
+    }
 
 
 def drop_customers(conn: Connection, customer_ids: Collection[str]) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
 
 from custsync.connectors.base import Page
 from custsync.pipeline.facts import BuyerRef
@@ -216,16 +216,18 @@ def _update_order(
 ) -> BuyerKey | None:
     """Rewrite a stored order; returns the buyer it stays with: its stored key when that is
     the stronger one (with the buyer data seen with it). The order names that buyer's
-    customer, or, while the buyer has none yet, the customer it named: a buyer whose orders
-    all went to a stronger key leaves the store, and its customer goes with those orders."""
+    customer; an order that goes to another buyer keeps naming the customer it named, if
+    any, until the refresh after (``gone_buyers.stray_orders``): a buyer whose orders all
+    went to another key leaves the store, and its customer goes with those orders."""
     buyer = order.buyer_key
     if stored_key is not None and key_strength(stored_key) > key_strength(buyer):
         buyer = stored_key
         row = {k: v for k, v in row.items() if k not in _BUYER_COLUMNS}
     owner = None if buyer is None else owners.get((order.account_id, buyer))
-    values = {k: v for k, v in row.items() if k != "customer_id"} | (
-        {} if owner is None else {"customer_id": owner}
-    )
+    values: dict[str, Any] = {k: v for k, v in row.items() if k != "customer_id"}
+    if owner is not None:
+        named = schema.orders.c.customer_id
+        values["customer_id"] = func.coalesce(named, owner) if buyer != stored_key else owner
     conn.execute(
         update(schema.orders)
         .where(schema.orders.c.account_id == order.account_id)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
@@ -66,4 +68,39 @@ def test_key_counts_stay_for_shared_keys_only_and_read_alike(db_url: str) -> Non
             "p:+14155550100": 1,
         }
         assert inspect(conn).get_indexes("identity_keys") == []
+    store.dispose()
+
+
+def test_notes_and_watchlist_entries_of_merged_customers_move_to_where_they_point(
+    db_url: str,
+) -> None:
+    store = open_store(db_url)
+    upgrade(store, "0014")
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    customer = {"orders": 0, "units": 0, "amount_spent": 0, "currency": "USD",
+                "discount_received": 0, "updated_at": at}  # fmt: skip
+    chain = {"CA": "CB", "CB": "CC", "CD": "CC", "CE": None, "CC": None}  # CA → CB → CC
+    c, n, w = schema.customers, schema.customer_notes, schema.watchlist
+    with store.begin() as conn:
+        conn.execute(
+            insert(c), [customer | {"customer_id": k, "merged_into": v} for k, v in chain.items()]
+        )
+        notes = [("CA", "first"), ("CC", "second"), ("CE", "apart")]
+        conn.execute(
+            insert(n),
+            [{"customer_id": k, "body": b, "created_at": at, "updated_at": at} for k, b in notes],
+        )
+        entries = [("CA", "chargebacks"), ("CD", None), ("CC", "returns"), ("CE", "apart")]
+        conn.execute(
+            insert(w), [{"customer_id": k, "reason": r, "added_at": at} for k, r in entries]
+        )
+    upgrade(store)
+    with store.engine.connect() as conn:
+        assert sorted(tuple(r) for r in conn.execute(select(n.c.customer_id, n.c.body))) == [
+            ("CC", "first"),
+            ("CC", "second"),
+            ("CE", "apart"),
+        ]
+        watched = sorted(tuple(r) for r in conn.execute(select(w.c.customer_id, w.c.reason)))
+    assert watched == [("CC", "returns; chargebacks"), ("CE", "apart")]
     store.dispose()
