@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, union, update
 
 from custsync.errors import StoreError
 from custsync.records import CustomerId
 from custsync.store import schema
 from custsync.store.db import Store
+from custsync.store.refs import chunks, one_of
 
 MERGE_HOPS = 16
 
@@ -142,7 +143,7 @@ def follow_merges(conn: Connection, merged_into: Mapping[CustomerId, CustomerId]
     took them over (through a chain of merges made at once, to its end). A watched customer
     merged into a watched one leaves its reason beside the other's."""
     n, w = schema.customer_notes, schema.watchlist
-    for old in sorted(merged_into):
+    for old in _annotated(conn, sorted(merged_into)):
         new = _survivor(old, merged_into)
         conn.execute(update(n).where(n.c.customer_id == old).values(customer_id=new))
         moved = conn.execute(select(w.c.reason).where(w.c.customer_id == old)).first()
@@ -156,6 +157,17 @@ def follow_merges(conn: Connection, merged_into: Mapping[CustomerId, CustomerId]
         conn.execute(delete(w).where(w.c.customer_id == old))
         joined = "; ".join(dict.fromkeys(reasons)) or None
         conn.execute(update(w).where(w.c.customer_id == new).values(reason=joined))
+
+
+def _annotated(conn: Connection, customer_ids: list[CustomerId]) -> list[CustomerId]:
+    """Those of ``customer_ids`` with a note or a watchlist entry, sorted."""
+    n, w = schema.customer_notes, schema.watchlist
+    found: set[CustomerId] = set()
+    for chunk in chunks(customer_ids):
+        noted = select(n.c.customer_id).where(one_of(n.c.customer_id, chunk))
+        watched = select(w.c.customer_id).where(one_of(w.c.customer_id, chunk))
+        found |= {CustomerId(cid) for cid in conn.execute(union(noted, watched)).scalars()}
+    return sorted(found)
 
 
 def _survivor(old: CustomerId, merged_into: Mapping[CustomerId, CustomerId]) -> CustomerId:
