@@ -114,7 +114,7 @@ def write_resolution(
             log.info("customers_written", customers=written + len(batch), of=len(pending))
         written += len(batch)
         stats.wrote(written)
-    strays = stray_orders(conn, None if resolution.renewed is None else resolution.scope)
+    strays = stray_orders(conn, resolution.renewed)  # orders moved: their buyers are renewed
     handed = successors(left, strays)  # customers whose buyers' orders went to another's
     merged = assignment.merged_into | handed
     write_customers(conn, [], merged, now=now, currency=fx.base_currency)
